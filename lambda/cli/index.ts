@@ -1,0 +1,27 @@
+import { type CliIo, type Command, EXIT_USAGE, processIo } from './io.ts';
+
+/** Each command lives in its own module, loaded only when called. */
+const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {};
+
+/** Registers nothing at runtime: the table above is the registry. Exported for tests. */
+export const commandNames = (): string[] => Object.keys(COMMANDS);
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return ['usage: docker-proxy-webhook <command> [options]', '', 'commands:', ...rows, ''].join('\n');
+}
+
+/** Entry point of `npx docker-proxy-webhook`. Returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.stderr.write(`docker-proxy-webhook: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  return (await command.load())(rest, io);
+}
