@@ -1,0 +1,110 @@
+/**
+ * The webhook's configuration: environment variables, read once at cold start. Pure: no AWS imports, so
+ * `infra/` imports the names and defaults from here and the stack and the function cannot disagree.
+ */
+
+/** Environment variable names the function reads. */
+export const ENV = {
+  /** SSM parameter name holding the mappings document (in AWS). */
+  mappingsParameter: 'MAPPINGS_PARAMETER',
+  /** Path of a mappings document on disk (local runs, tests). Used when no parameter is set. */
+  mappingsFile: 'MAPPINGS_FILE',
+  /** Seconds a loaded mappings document is served before it is refreshed. */
+  mappingsTtlSeconds: 'MAPPINGS_TTL_SECONDS',
+  /** Shared-secret path prefix, given literally (local runs): routes become `/<token>/mutate`. */
+  pathToken: 'PATH_TOKEN',
+  /**
+   * Name or ARN of a Secrets Manager secret holding the path token (in AWS). Read once at cold start through
+   * SSM's `/aws/reference/secretsmanager/` path, so no second AWS SDK client is bundled.
+   */
+  pathTokenSecret: 'PATH_TOKEN_SECRET',
+  /** `/validate` behaviour for images that do not go through a proxy: `warn` (default) or `deny`. */
+  validateMode: 'VALIDATE_MODE',
+  /** `true`: an internal error denies the review instead of allowing it unchanged (fail-closed). */
+  failClosed: 'FAIL_CLOSED',
+  /** Largest request body accepted, in bytes; larger bodies get HTTP 413. */
+  maxBodyBytes: 'MAX_BODY_BYTES',
+} as const;
+
+export type ValidateMode = 'warn' | 'deny';
+
+/** Defaults, documented in README's configuration table. */
+export const DEFAULTS = {
+  mappingsTtlSeconds: 60,
+  validateMode: 'warn' as ValidateMode,
+  failClosed: false,
+  /**
+   * 6 MiB: an AdmissionReview carries the object (and for UPDATE the old object); the apiserver caps a
+   * request at 3 MiB, and Lambda's synchronous payload limit is 6 MB, so nothing larger can reach us.
+   */
+  maxBodyBytes: 6 * 1024 * 1024,
+  /** The longest a review waits on a mappings load (SSM call). */
+  mappingsLoadTimeoutMs: 2_000,
+} as const;
+
+/** The parsed configuration. */
+export interface WebhookConfig {
+  readonly mappingsParameter: string | undefined;
+  readonly mappingsFile: string | undefined;
+  readonly mappingsTtlSeconds: number;
+  readonly pathToken: string | undefined;
+  readonly pathTokenSecret: string | undefined;
+  readonly validateMode: ValidateMode;
+  readonly failClosed: boolean;
+  readonly maxBodyBytes: number;
+}
+
+/** Thrown at cold start when an environment variable has a value the function cannot use. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function positiveInteger(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a positive whole number`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} must be one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === undefined || value === '' ? undefined : value;
+
+/** Reads and validates the configuration; throws {@link ConfigError} naming the variable at fault. */
+export function readConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
+  const pathToken = nonEmpty(env[ENV.pathToken]);
+  if (pathToken !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(pathToken)) {
+    // Never echo the token itself.
+    throw new ConfigError(`${ENV.pathToken} must be 16-128 characters of A-Z a-z 0-9 _ -`);
+  }
+  return {
+    mappingsParameter: nonEmpty(env[ENV.mappingsParameter]),
+    mappingsFile: nonEmpty(env[ENV.mappingsFile]),
+    mappingsTtlSeconds: positiveInteger(env, ENV.mappingsTtlSeconds, DEFAULTS.mappingsTtlSeconds),
+    pathToken,
+    pathTokenSecret: nonEmpty(env[ENV.pathTokenSecret]),
+    validateMode: oneOf(env, ENV.validateMode, ['warn', 'deny'], DEFAULTS.validateMode),
+    failClosed: oneOf(env, ENV.failClosed, ['true', 'false'], 'false') === 'true',
+    maxBodyBytes: positiveInteger(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
+  };
+}
