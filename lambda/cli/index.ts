@@ -1,7 +1,12 @@
 import { type CliIo, type Command, EXIT_USAGE, processIo } from './io.ts';
 
 /** Each command lives in its own module, loaded only when called. */
-const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {};
+const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {
+  rewrite: {
+    summary: 'Show what the webhook does with image references (arguments or stdin)',
+    load: async () => (await import('./rewrite.ts')).rewrite,
+  },
+};
 
 /** Registers nothing at runtime: the table above is the registry. Exported for tests. */
 export const commandNames = (): string[] => Object.keys(COMMANDS);

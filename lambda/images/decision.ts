@@ -55,6 +55,11 @@ export interface IgnoredDecision extends ValidDecisionBase {
 
 export interface UnmappedDecision extends ValidDecisionBase {
   readonly kind: 'unmapped';
+  /**
+   * Set when a mapping matched but its result is not a valid reference (e.g. longer than 255 characters):
+   * the image is left as is and reported, with this explanation.
+   */
+  readonly reason?: string;
 }
 
 export interface InvalidDecision extends DecisionBase {

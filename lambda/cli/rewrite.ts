@@ -1,0 +1,76 @@
+import type { ImageDecision } from '../images/decision.ts';
+import { decideImage } from '../images/rewrite.ts';
+import { loadCommandMappings, MAPPINGS_OPTION, MAPPINGS_USAGE, parseCommandArgs } from './common.ts';
+import type { Command } from './io.ts';
+
+const USAGE = `usage: docker-proxy-webhook rewrite [--mappings FILE] [--json] [IMAGE...]
+
+Shows what the webhook does with each image: the images given as arguments, or one per line on standard
+input when none are given. Exits 0 whatever the decisions are; 2 when the mappings are invalid.
+
+${MAPPINGS_USAGE}
+  --json                one JSON object per line:
+                        {"input","decision","image","normalized","pullSecret","reason"}
+`;
+
+/** The `--json` line for one decision: stable field names, `null` where a field does not apply. */
+export function decisionRecord(decision: ImageDecision): Record<string, string | null> {
+  const record: Record<string, string | null> = {
+    input: decision.input,
+    decision: decision.kind,
+    image: decision.image,
+  };
+  if (decision.kind !== 'invalid') record.normalized = decision.normalized;
+  record.pullSecret = decision.kind === 'rewritten' ? decision.pullSecret : null;
+  record.reason = reasonOf(decision);
+  return record;
+}
+
+function reasonOf(decision: ImageDecision): string | null {
+  switch (decision.kind) {
+    case 'rewritten':
+      return `registries[${JSON.stringify(decision.rule)}]`;
+    case 'already-proxied':
+      return `already under the proxy of registries[${JSON.stringify(decision.rule)}]`;
+    case 'ignored':
+      return `ignore ${JSON.stringify(decision.rule)}`;
+    case 'unmapped':
+      return decision.reason ?? `no registries key matches ${decision.normalized}`;
+    case 'invalid':
+      return decision.error.reason;
+  }
+}
+
+/** `docker-proxy-webhook rewrite`: see {@link USAGE}. */
+export const rewrite: Command = async (argv, io) => {
+  const args = parseCommandArgs(
+    'rewrite',
+    USAGE,
+    { ...MAPPINGS_OPTION, json: { type: 'boolean' } },
+    argv,
+    io,
+  );
+  if (typeof args === 'number') return args;
+  const loaded = await loadCommandMappings('rewrite', args.values.mappings, io);
+  if (typeof loaded === 'number') return loaded;
+  const images =
+    args.positionals.length > 0
+      ? args.positionals
+      : (await io.readStdin())
+          .split(/\r?\n/)
+          .map((line) => line.trim())
+          .filter((line) => line !== '' && !line.startsWith('#'));
+  const decisions = images.map((image) => decideImage(image, loaded.mappings));
+  if (args.values.json === true) {
+    for (const decision of decisions) io.stdout.write(`${JSON.stringify(decisionRecord(decision))}\n`);
+    return 0;
+  }
+  const width = Math.max(0, ...decisions.map((d) => d.input.length));
+  for (const decision of decisions) {
+    const result = decision.image === decision.input ? '' : ` -> ${decision.image}`;
+    io.stdout.write(
+      `${decision.kind.padEnd(15)} ${decision.input.padEnd(width)}${result}  (${reasonOf(decision)})\n`,
+    );
+  }
+  return 0;
+};

@@ -1,0 +1,78 @@
+/**
+ * One image reference + compiled mappings → one {@link ImageDecision}. Pure and total: never throws.
+ *
+ * Order of the checks, and why:
+ * 1. `invalid`: not a reference the kubelet could pull; left alone (the kubelet reports it too).
+ * 2. `already-proxied`: it points under a proxy prefix. Checked before anything else so that reviewing an
+ *    already rewritten pod is a no-op (`reinvocationPolicy: IfNeeded`, re-created pods, GitOps diffs).
+ * 3. `ignored`: an `ignore` pattern covers it (private registries); never rewritten.
+ * 4. `rewritten`: the most specific `registries` key matches; the matched prefix (registry, plus the key's
+ *    path prefix) is replaced by the proxy prefix; the rest of the path, the tag and the digest are kept
+ *    exactly. No `:latest` is added: an untagged image stays untagged.
+ * 5. `unmapped`: valid, but no key covers it.
+ */
+import type { Mappings } from '../mappings/schema.ts';
+import type { ImageDecision } from './decision.ts';
+import { formatReference, NAME_TOTAL_LENGTH_MAX, parseNormalizedReference } from './reference.ts';
+
+/** Decides what one image string becomes under the given mappings. */
+export function decideImage(input: string, mappings: Mappings): ImageDecision {
+  const parsed = parseNormalizedReference(input);
+  if (!parsed.ok) return { kind: 'invalid', input, image: input, error: parsed.error };
+  const reference = parsed.reference;
+  const normalized = formatReference(reference);
+  const path = reference.path.split('/');
+
+  const proxy = mappings.proxiedBy(reference.domain, path);
+  if (proxy !== undefined)
+    return { kind: 'already-proxied', input, image: input, normalized, rule: proxy.key };
+
+  const ignore = mappings.ignored(reference.domain, path);
+  if (ignore !== undefined) return { kind: 'ignored', input, image: input, normalized, rule: ignore.pattern };
+
+  const match = mappings.match(reference.domain, path);
+  if (match === undefined) return { kind: 'unmapped', input, image: input, normalized };
+
+  const { rule, rest } = match;
+  const newPath = [...rule.proxyPath, ...rest];
+  if (newPath.length === 0) {
+    return {
+      kind: 'unmapped',
+      input,
+      image: input,
+      normalized,
+      reason: `registries[${JSON.stringify(rule.key)}] leaves no repository path under ${JSON.stringify(rule.proxy)}`,
+    };
+  }
+  const image = formatReference({ ...reference, domain: rule.proxyDomain, path: newPath.join('/') });
+  if (newPath.join('/').length > NAME_TOTAL_LENGTH_MAX) {
+    return {
+      kind: 'unmapped',
+      input,
+      image: input,
+      normalized,
+      reason: `rewriting under ${JSON.stringify(rule.proxy)} makes the repository name longer than ${NAME_TOTAL_LENGTH_MAX} characters`,
+    };
+  }
+  return { kind: 'rewritten', input, image, normalized, rule: rule.key, pullSecret: rule.pullSecret };
+}
+
+/** One line for humans: `rewritten  nginx:1.27 → harbor.example.com/dockerhub/library/nginx:1.27`. */
+export function describeDecision(decision: ImageDecision): string {
+  switch (decision.kind) {
+    case 'rewritten':
+      return `${decision.input} → ${decision.image} (registries[${JSON.stringify(decision.rule)}]${
+        decision.pullSecret === null ? '' : `, pull secret ${decision.pullSecret}`
+      })`;
+    case 'already-proxied':
+      return `${decision.input} is already under the proxy of registries[${JSON.stringify(decision.rule)}]`;
+    case 'ignored':
+      return `${decision.input} is ignored (${JSON.stringify(decision.rule)})`;
+    case 'unmapped':
+      return decision.reason === undefined
+        ? `${decision.input} (${decision.normalized}) matches no mapping`
+        : `${decision.input}: ${decision.reason}`;
+    case 'invalid':
+      return decision.error.message;
+  }
+}
