@@ -6,6 +6,10 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
     summary: 'Show what the webhook does with image references (arguments or stdin)',
     load: async () => (await import('./rewrite.ts')).rewrite,
   },
+  review: {
+    summary: 'Run the webhook on an AdmissionReview file and print the response or the patched pod',
+    load: async () => (await import('./review.ts')).review,
+  },
 };
 
 /** Registers nothing at runtime: the table above is the registry. Exported for tests. */

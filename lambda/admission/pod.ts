@@ -1,0 +1,101 @@
+/**
+ * Which images of a review to examine. Shared by `/mutate` and `/validate` so both see the same containers.
+ *
+ * - Pod CREATE: every container, init container and ephemeral container.
+ * - Pod UPDATE on the `ephemeralcontainers` subresource (`kubectl debug`): only the ephemeral containers that
+ *   are new in this request; the others were reviewed when they were added.
+ * - Anything else — other kinds, other subresources (binding, eviction, status), plain UPDATE (a running pod's
+ *   pull secrets cannot change, so a rewrite there could not be pulled), DELETE, CONNECT — is skipped.
+ */
+import type { ImageDecision } from '../images/decision.ts';
+import type { AdmissionReview } from './review.ts';
+
+export type ContainerList = 'containers' | 'initContainers' | 'ephemeralContainers';
+
+/** Container lists in the order the kubelet runs them (and the order decisions are reported). */
+export const CONTAINER_LISTS: readonly ContainerList[] = [
+  'initContainers',
+  'containers',
+  'ephemeralContainers',
+];
+
+/** One container whose image is to be decided. */
+export interface PodContainer {
+  readonly list: ContainerList;
+  readonly index: number;
+  readonly name: string;
+  readonly image: string;
+}
+
+/** One container and what was decided for its image. */
+export interface ContainerDecision {
+  readonly list: ContainerList;
+  readonly index: number;
+  readonly container: string;
+  readonly decision: ImageDecision;
+}
+
+export type PodSelection =
+  | { readonly skipped: string }
+  | {
+      readonly skipped?: undefined;
+      readonly pod: Record<string, unknown>;
+      readonly containers: PodContainer[];
+      readonly ephemeralUpdate: boolean;
+    };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function containersOf(pod: Record<string, unknown>, list: ContainerList): PodContainer[] {
+  const spec = pod.spec;
+  const items = isObject(spec) ? spec[list] : undefined;
+  if (!Array.isArray(items)) return [];
+  const found: PodContainer[] = [];
+  items.forEach((item, index) => {
+    // A container without a string image is the apiserver's to reject; nothing for us to patch.
+    if (isObject(item) && typeof item.image === 'string') {
+      found.push({
+        list,
+        index,
+        name: typeof item.name === 'string' ? item.name : `#${index}`,
+        image: item.image,
+      });
+    }
+  });
+  return found;
+}
+
+/** Picks the containers a review concerns, or says why there are none. */
+export function selectContainers(review: AdmissionReview): PodSelection {
+  const { request } = review;
+  if (
+    request.kind.kind !== 'Pod' ||
+    request.resource.resource !== 'pods' ||
+    (request.kind.group ?? '') !== ''
+  ) {
+    return { skipped: `not a pod (${request.kind.kind})` };
+  }
+  const subResource = request.subResource ?? '';
+  if (!isObject(request.object)) return { skipped: 'no pod in request.object' };
+  const pod = request.object;
+  if (request.operation === 'CREATE' && subResource === '') {
+    return {
+      pod,
+      ephemeralUpdate: false,
+      containers: CONTAINER_LISTS.flatMap((list) => containersOf(pod, list)),
+    };
+  }
+  if (request.operation === 'UPDATE' && subResource === 'ephemeralcontainers') {
+    const old = isObject(request.oldObject) ? containersOf(request.oldObject, 'ephemeralContainers') : [];
+    const existing = new Set(old.map((c) => c.name));
+    const added = containersOf(pod, 'ephemeralContainers').filter((c) => !existing.has(c.name));
+    return { pod, ephemeralUpdate: true, containers: added };
+  }
+  return { skipped: `operation ${request.operation}${subResource === '' ? '' : ` on pods/${subResource}`}` };
+}
+
+/** How a container is named in warnings and in the original-images annotation. */
+export function containerLabel(list: ContainerList, name: string): string {
+  return list === 'containers' ? name : list === 'initContainers' ? `init:${name}` : `ephemeral:${name}`;
+}
