@@ -266,9 +266,12 @@ async function answerReview(
   }
 }
 
-/** `GET /healthz`: mappings state, never a secret. 503 until mappings were loaded once. */
-function health(deps: WebhookDependencies): ApiGatewayResult {
-  const snapshot = deps.mappings.peek();
+/**
+ * `GET /healthz`: mappings state, never a secret. 503 until mappings were loaded once. Waits for the mappings
+ * like a review does (bounded), so a health check on a cold instance reports the truth, not "loading".
+ */
+async function health(deps: WebhookDependencies): Promise<ApiGatewayResult> {
+  const snapshot = await deps.mappings.current();
   const mappings = snapshot.value;
   const body = {
     status: mappings === undefined ? 'unavailable' : snapshot.stale ? 'degraded' : 'ok',
@@ -292,13 +295,22 @@ function health(deps: WebhookDependencies): ApiGatewayResult {
 async function handleEvent(deps: WebhookDependencies, event: ApiGatewayEvent): Promise<ApiGatewayResult> {
   const request = toHttpRequest(event);
   if (request === undefined) return httpError(400, 'not an API Gateway proxy event (REST v1 or HTTP API v2)');
-  const endpoint = route(request.path, await deps.pathToken());
+  let token: string | undefined;
+  try {
+    token = await deps.pathToken();
+  } catch (error) {
+    // Cannot tell a good path from a bad one yet: not ready, and the apiserver applies its failurePolicy.
+    count(deps.telemetry, MetricName.ReviewErrors);
+    deps.telemetry.logger.error('path token could not be read', { error: (error as Error).message });
+    return httpError(503, 'webhook not ready: its path token could not be read; see the webhook logs');
+  }
+  const endpoint = route(request.path, token);
   if (endpoint === undefined) return NOT_FOUND();
   const method = ENDPOINT_METHOD[endpoint];
   if (request.method !== method) {
     return httpError(405, `${request.method} is not allowed here; use ${method}`, { allow: method });
   }
-  if (endpoint === 'healthz') return health(deps);
+  if (endpoint === 'healthz') return await health(deps);
 
   const body = readJsonBody(request, deps.config.maxBodyBytes);
   if ('error' in body) return body.error;

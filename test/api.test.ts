@@ -11,7 +11,7 @@ import { readConfig } from '../lambda/config.ts';
 import { type Mappings, parseMappings } from '../lambda/mappings/schema.ts';
 import type { MappingsSnapshot, MappingsSource } from '../lambda/mappings/source.ts';
 import { createTelemetry, METRICS_NAMESPACE, MetricName } from '../lambda/telemetry.ts';
-import { type EventParts, httpApiEvent, restEvent } from './helpers/events.ts';
+import { type EventParts, httpApiEvent, lambdaContext, restEvent } from './helpers/events.ts';
 import { loadFixture } from './helpers/fixtures.ts';
 
 // ---- Prepare: a webhook with fixed mappings, capturing what it writes to stdout/stderr ----
@@ -48,23 +48,6 @@ function webhook(
   };
   const handler = createHandler(deps);
   return { call: (event) => handler(event, lambdaContext()) };
-}
-
-function lambdaContext() {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'docker-proxy-webhook',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:docker-proxy-webhook',
-    memoryLimitInMB: '256',
-    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: '/aws/lambda/docker-proxy-webhook',
-    logStreamName: '2026/11/24/[$LATEST]abcdef',
-    getRemainingTimeInMillis: () => 3000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 let output: string[] = [];

@@ -121,9 +121,9 @@ export function mutateReview(
         missing.map((name) => ({ name })),
       ),
     );
-    const previous = readOriginals(pod) ?? {};
     // The first original wins: on reinvocation the pod already carries the record of what it asked for.
-    const merged = { ...newOriginals, ...previous };
+    const merged: Record<string, string> = { ...readOriginals(pod) };
+    for (const [label, image] of Object.entries(newOriginals)) merged[label] ??= image;
     operations.push(
       setMember(pod, ['metadata', 'annotations'], ORIGINAL_IMAGES_ANNOTATION, JSON.stringify(merged)),
     );

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { loadFixture } from './fixtures.ts';
 
 /** What a test varies in an API Gateway event; the rest comes from the AWS documentation's examples. */
@@ -60,4 +60,22 @@ function setContentType(
 ) {
   if (value === null) delete headers[name];
   else if (value !== undefined) headers[name] = value;
+}
+
+/** A Lambda context as the runtime passes it (values from the AWS documentation's example). */
+export function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'docker-proxy-webhook',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:docker-proxy-webhook',
+    memoryLimitInMB: '256',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    logGroupName: '/aws/lambda/docker-proxy-webhook',
+    logStreamName: '2026/11/24/[$LATEST]abcdef',
+    getRemainingTimeInMillis: () => 3000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
 }

@@ -1,0 +1,98 @@
+/**
+ * What a cold start builds, from the environment: configuration read and validated, the mappings load started
+ * before the first request needs it, and the path token (when configured through Secrets Manager) fetched once
+ * and kept. Used by the Lambda entry (handler.ts) and the local server.
+ */
+import { readFile } from 'node:fs/promises';
+import type { WebhookDependencies } from './api.ts';
+import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
+import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
+import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
+import { createSsmClient, createSsmLoader, getParameterValue } from './mappings/ssm.ts';
+import { count, createTelemetry, MetricName, type Telemetry } from './telemetry.ts';
+
+/** SSM exposes every Secrets Manager secret under this read-only path (no second SDK client needed). */
+const SECRETS_MANAGER_REFERENCE = '/aws/reference/secretsmanager/';
+
+/** The mappings source the configuration asks for: the SSM parameter in AWS, a file locally. */
+export function createConfiguredMappingsSource(
+  config: WebhookConfig,
+  telemetry: Telemetry,
+): MappingsSource<Mappings> {
+  let load: (signal: AbortSignal) => Promise<string>;
+  let describe: string;
+  if (config.mappingsParameter !== undefined) {
+    load = createSsmLoader({ parameterName: config.mappingsParameter, client: createSsmClient() });
+    describe = `SSM parameter ${config.mappingsParameter}`;
+  } else if (config.mappingsFile !== undefined) {
+    const file = config.mappingsFile;
+    load = (signal) => readFile(file, { encoding: 'utf8', signal });
+    describe = `file ${file}`;
+  } else {
+    throw new ConfigError('set MAPPINGS_PARAMETER (an SSM parameter name) or MAPPINGS_FILE (a path)');
+  }
+  return createMappingsSource<Mappings>({
+    load,
+    parse: (text) => {
+      const result = parseMappingsJson(text);
+      return result.ok ? { ok: true, value: result.mappings } : { ok: false, error: result.error };
+    },
+    ttlMs: config.mappingsTtlSeconds * 1000,
+    loadTimeoutMs: DEFAULTS.mappingsLoadTimeoutMs,
+    onLoaded: ({ value, previous, durationMs }) =>
+      telemetry.logger.info('mappings loaded', {
+        source: describe,
+        revision: value.revision,
+        previousRevision: previous?.revision,
+        registries: value.registryCount,
+        mode: value.mode,
+        durationMs,
+      }),
+    onLoadFailure: ({ error, kind, servingStale, durationMs }) => {
+      count(telemetry, MetricName.MappingsLoadFailures);
+      telemetry.logger.error('mappings load failed', {
+        source: describe,
+        kind,
+        servingStale,
+        durationMs,
+        error: error.message,
+      });
+    },
+  });
+}
+
+/** Resolves the path token: literal (local) or read once from Secrets Manager through SSM (AWS). */
+function createPathToken(config: WebhookConfig): () => Promise<string | undefined> {
+  if (config.pathToken !== undefined || config.pathTokenSecret === undefined) {
+    const token = config.pathToken;
+    return async () => token;
+  }
+  const secret = config.pathTokenSecret;
+  const client = createSsmClient();
+  let pending: Promise<string> | undefined;
+  return () => {
+    const read =
+      pending ??
+      getParameterValue(client, SECRETS_MANAGER_REFERENCE + secret, { withDecryption: true }).catch(
+        (error: unknown) => {
+          // Not cached: the next request tries again.
+          pending = undefined;
+          throw error;
+        },
+      );
+    pending = read;
+    return read;
+  };
+}
+
+/** Builds everything a cold start needs from the environment. */
+export function createDependencies(env: Readonly<Record<string, string | undefined>>): WebhookDependencies {
+  const config = readConfig(env);
+  const telemetry = createTelemetry();
+  const mappings = createConfiguredMappingsSource(config, telemetry);
+  mappings.start();
+  const pathToken = createPathToken(config);
+  // Start the secret read now as well, so the first review does not wait for it.
+  pathToken().catch(() => undefined);
+  return { config, mappings, telemetry, pathToken };
+}
