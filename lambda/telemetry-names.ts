@@ -38,3 +38,9 @@ export const MetricName = {
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+/**
+ * Log message of the line written for each unmapped image (besides the review line): one image per line, so
+ * the saved Logs Insights query and the dashboard can count pods by image.
+ */
+export const UNMAPPED_IMAGE_MESSAGE = 'unmapped image';

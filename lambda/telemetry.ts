@@ -2,9 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ContainerDecision } from './admission/pod.ts';
 import type { DecisionKind } from './images/decision.ts';
-import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from './telemetry-names.ts';
+import { METRICS_NAMESPACE, MetricName, SERVICE_NAME, UNMAPPED_IMAGE_MESSAGE } from './telemetry-names.ts';
 
-export { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from './telemetry-names.ts';
+export { METRICS_NAMESPACE, MetricName, SERVICE_NAME, UNMAPPED_IMAGE_MESSAGE } from './telemetry-names.ts';
 
 /** The structured logger (JSON, one object per line) and the EMF metrics of one webhook instance. */
 export interface Telemetry {
@@ -78,9 +78,25 @@ export function recordReview(telemetry: Telemetry, record: ReviewRecord): void {
     denied: record.denied,
     skipped: record.skipped,
     decisions,
-    // The field the saved Logs Insights query and the unmapped-images alarm runbook read.
     unmapped,
   });
+  // One line per unmapped image: what the unmapped-images alarm's saved query counts, by image.
+  const seen = new Set<string>();
+  for (const { list, container, decision } of record.decisions) {
+    if (decision.kind !== 'unmapped' || seen.has(decision.input)) continue;
+    seen.add(decision.input);
+    logger.warn(UNMAPPED_IMAGE_MESSAGE, {
+      image: decision.input,
+      normalized: decision.normalized,
+      reason: decision.reason,
+      uid: record.uid,
+      namespace: record.namespace,
+      name: record.name,
+      list,
+      container,
+      observe: record.observe,
+    });
+  }
 }
 
 /** Counts one metric by one. */

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { aws_ssm as ssm } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { parseMappingsJson } from '../lambda/mappings/schema.ts';
+
+/** SSM's value limits: Standard tier 4 KB, Advanced 8 KB. */
+const STANDARD_TIER_MAX_BYTES = 4096;
+const ADVANCED_TIER_MAX_BYTES = 8192;
+
+/** Thrown at synth when the mappings file cannot seed the parameter. */
+export class MappingsFileError extends Error {
+  override readonly name = 'MappingsFileError';
+}
+
+export interface MappingsParameterProps {
+  /** Path of the mappings document whose content seeds the parameter. */
+  readonly file: string;
+  /** Parameter name. @default '/docker-proxy-webhook/mappings' */
+  readonly parameterName?: string;
+}
+
+/**
+ * The SSM String parameter holding the mappings document. Its value is the file's content, validated at
+ * synth with the very schema the Lambda uses (`lambda/mappings/schema.ts`): an invalid file fails
+ * `cdk synth` with the JSON path of each fault. Stored compact; the tier is picked by size.
+ *
+ * CloudFormation updates the parameter only when the file changed since the last deploy: operator edits
+ * made in SSM survive a redeploy of an unchanged file, and are replaced when the file changes.
+ */
+export class MappingsParameter extends Construct {
+  readonly parameter: ssm.StringParameter;
+  /** The validated document's revision (12 hex), as `/healthz` will report it. */
+  readonly revision: string;
+
+  constructor(scope: Construct, id: string, props: MappingsParameterProps) {
+    super(scope, id);
+    let text: string;
+    try {
+      text = readFileSync(props.file, 'utf8');
+    } catch (error) {
+      throw new MappingsFileError(`mappings file ${props.file} cannot be read: ${(error as Error).message}`);
+    }
+    const parsed = parseMappingsJson(text);
+    if (!parsed.ok) {
+      throw new MappingsFileError(`mappings file ${props.file} is invalid:\n${parsed.error.message}`);
+    }
+    const value = JSON.stringify(JSON.parse(text));
+    const bytes = Buffer.byteLength(value);
+    if (bytes > ADVANCED_TIER_MAX_BYTES) {
+      throw new MappingsFileError(
+        `mappings file ${props.file} is ${bytes} bytes compacted; an SSM parameter holds at most ${ADVANCED_TIER_MAX_BYTES}`,
+      );
+    }
+    this.revision = parsed.mappings.revision;
+    this.parameter = new ssm.StringParameter(this, 'Parameter', {
+      parameterName: props.parameterName ?? '/docker-proxy-webhook/mappings',
+      stringValue: value,
+      tier: bytes > STANDARD_TIER_MAX_BYTES ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+      description:
+        'docker-proxy-webhook registry mappings (JSON). Edits take effect within MAPPINGS_TTL_SECONDS.',
+    });
+  }
+}

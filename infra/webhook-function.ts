@@ -1,0 +1,168 @@
+import { join } from 'node:path';
+import {
+  Duration,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  Stack,
+  type aws_secretsmanager as secretsmanager,
+  type aws_ssm as ssm,
+} from 'aws-cdk-lib';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+import { ENV } from '../lambda/config.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/telemetry-names.ts';
+import { BUNDLE_OPTIONS, ESM_REQUIRE_SHIM, HANDLER_ENTRY, HANDLER_EXPORT } from './bundling.ts';
+
+/** The repository root (where package-lock.json is). */
+export const PROJECT_ROOT = join(import.meta.dirname, '..');
+
+export interface WebhookFunctionProps {
+  /** The mappings parameter the function reads (and is granted `ssm:GetParameter` on, nothing wider). */
+  readonly mappingsParameter: ssm.IStringParameter;
+  /** Seconds before the mappings are re-read. @default 60 */
+  readonly mappingsTtlSeconds?: number;
+  /** Secret holding the path token; read once per cold start. @default - no path token */
+  readonly pathTokenSecret?: secretsmanager.ISecret;
+  /** The secret's name (SSM's Secrets Manager reference is by name). Required with `pathTokenSecret`. */
+  readonly pathTokenSecretName?: string;
+  /** `/validate` mode. @default 'warn' */
+  readonly validateMode?: 'warn' | 'deny';
+  /** Deny instead of allowing unchanged when the webhook itself fails. @default false */
+  readonly failClosed?: boolean;
+  /** Memory in MB (128–10240). @default 512 */
+  readonly memorySize?: number;
+  /** Lambda timeout. Must be below `webhookTimeoutSeconds`. @default 5 */
+  readonly timeoutSeconds?: number;
+  /** The webhook configurations' `timeoutSeconds`: the apiserver gives up after it. @default 10 */
+  readonly webhookTimeoutSeconds?: number;
+  /** Reserved concurrent executions. @default - unreserved */
+  readonly reservedConcurrency?: number;
+  /** Provisioned concurrency on the `live` alias; 0 = none. @default 0 */
+  readonly provisionedConcurrency?: number;
+  /** Log retention in days. @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+/** Thrown when props are inconsistent; the message shows the values and the fix. */
+export class WebhookPropsError extends Error {
+  override readonly name = 'WebhookPropsError';
+}
+
+/**
+ * The webhook Lambda: NodejsFunction on the newest Node.js runtime, arm64, bundled by the local esbuild with
+ * the options `npm run build` uses. Its own role (no managed policies) may write its own log group and read
+ * the mappings parameter and the token secret — nothing else.
+ */
+export class WebhookFunction extends Construct {
+  readonly function: NodejsFunction;
+  /** What API Gateway invokes: the `live` alias when provisioned concurrency is on, else the function. */
+  readonly target: lambda.IFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: WebhookFunctionProps) {
+    super(scope, id);
+    const timeoutSeconds = props.timeoutSeconds ?? 5;
+    const webhookTimeoutSeconds = props.webhookTimeoutSeconds ?? 10;
+    const memorySize = props.memorySize ?? 512;
+    if (timeoutSeconds >= webhookTimeoutSeconds) {
+      throw new WebhookPropsError(
+        `timeoutSeconds (${timeoutSeconds}) must be below webhookTimeoutSeconds (${webhookTimeoutSeconds}): the apiserver would give up first and apply its failurePolicy`,
+      );
+    }
+    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
+      throw new WebhookPropsError(
+        `memorySize (${memorySize}) must be a whole number of MB from 128 to 10240`,
+      );
+    }
+    const provisioned = props.provisionedConcurrency ?? 0;
+    if (props.reservedConcurrency !== undefined && provisioned > props.reservedConcurrency) {
+      throw new WebhookPropsError(
+        `provisionedConcurrency (${provisioned}) cannot exceed reservedConcurrency (${props.reservedConcurrency})`,
+      );
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+    });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'docker-proxy-webhook function: write its logs, read its mappings and path token',
+    });
+    this.logGroup.grantWrite(role);
+    // GetParameter on the one parameter: not grantRead(), which adds DescribeParameters and history.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [props.mappingsParameter.parameterArn],
+      }),
+    );
+
+    const environment: Record<string, string> = {
+      [ENV.mappingsParameter]: props.mappingsParameter.parameterName,
+      [ENV.mappingsTtlSeconds]: String(props.mappingsTtlSeconds ?? 60),
+      [ENV.validateMode]: props.validateMode ?? 'warn',
+      [ENV.failClosed]: String(props.failClosed ?? false),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (props.pathTokenSecret !== undefined) {
+      const secret = props.pathTokenSecret;
+      const name = props.pathTokenSecretName;
+      if (name === undefined) throw new WebhookPropsError('pathTokenSecret needs pathTokenSecretName');
+      environment[ENV.pathTokenSecret] = name;
+      // Read through SSM's Secrets Manager reference: the function bundles one SDK client, not two.
+      secret.grantRead(role);
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:GetParameter'],
+          resources: [
+            Stack.of(this).formatArn({
+              service: 'ssm',
+              resource: 'parameter',
+              resourceName: `aws/reference/secretsmanager/${name}`,
+            }),
+          ],
+        }),
+      );
+    }
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description:
+        'docker-proxy-webhook: Kubernetes admission webhook rewriting pod images to pull-through caches',
+      entry: join(PROJECT_ROOT, HANDLER_ENTRY),
+      handler: HANDLER_EXPORT,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout: Duration.seconds(timeoutSeconds),
+      role,
+      logGroup: this.logGroup,
+      environment,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: BUNDLE_OPTIONS.target,
+        minify: BUNDLE_OPTIONS.minify,
+        sourceMap: BUNDLE_OPTIONS.sourcemap,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        mainFields: [...BUNDLE_OPTIONS.mainFields],
+        banner: ESM_REQUIRE_SHIM,
+        externalModules: [...BUNDLE_OPTIONS.external],
+        forceDockerBundling: false,
+      },
+    });
+
+    this.target =
+      provisioned > 0
+        ? new lambda.Alias(this, 'Live', {
+            aliasName: 'live',
+            version: this.function.currentVersion,
+            provisionedConcurrentExecutions: provisioned,
+          })
+        : this.function;
+  }
+}
