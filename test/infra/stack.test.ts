@@ -387,3 +387,24 @@ describe('context', () => {
     for (const name of Object.keys(OPTIONS)) expect(readme).toContain(`| \`${name}\``);
   });
 });
+
+describe('cdk.json', () => {
+  it('`cdk synth` runs the app offline, with no AWS credentials, and writes the template', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { existsSync } = await import('node:fs');
+    const out = mkdtempSync(join(tmpdir(), 'dpw-cdk-out-'));
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: mkdtempSync(join(tmpdir(), 'dpw-home-')),
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', out],
+      { cwd: ROOT, env, timeout: 120_000 },
+    );
+    expect(existsSync(join(out, 'DockerProxyWebhook.template.json'))).toBe(true);
+  }, 120_000);
+});
