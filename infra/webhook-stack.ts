@@ -28,6 +28,8 @@ export const OUTPUT = {
   dashboardUrl: 'DashboardUrl',
   alarmTopicArn: 'AlarmTopicArn',
   pathTokenSecretArn: 'PathTokenSecretArn',
+  pathTokenSecretName: 'PathTokenSecretName',
+  validateMode: 'ValidateMode',
   pathTokenCommand: 'PathTokenCommand',
   webhookTimeoutSeconds: 'WebhookTimeoutSeconds',
 } as const;
@@ -143,7 +145,15 @@ export class WebhookStack extends Stack {
       value: String(o.webhookTimeoutSeconds),
       description: 'timeoutSeconds for the webhook configurations',
     });
+    new CfnOutput(this, OUTPUT.validateMode, {
+      value: o.validateMode,
+      description: 'How /validate answers images not pulled through a proxy (warn or deny)',
+    });
     if (this.pathTokenSecret !== undefined) {
+      new CfnOutput(this, OUTPUT.pathTokenSecretName, {
+        value: pathTokenSecretName,
+        description: 'Name of the path token secret (read by `docker-proxy-webhook manifests`)',
+      });
       new CfnOutput(this, OUTPUT.pathTokenSecretArn, {
         value: this.pathTokenSecret.secretArn,
         description: 'Secrets Manager secret holding the path token',

@@ -1,8 +1,10 @@
 /** Pieces every command shares: argument parsing with usage on error, and the `--mappings` option. */
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { defaultMappingsPath, loadMappingsFile } from '../mappings/file.ts';
 import type { Mappings } from '../mappings/schema.ts';
+import { createSsmClient } from '../mappings/ssm.ts';
 import { type CliIo, EXIT_USAGE } from './io.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -56,4 +58,15 @@ export async function loadCommandMappings(
     return EXIT_USAGE;
   }
   return { mappings: loaded.mappings, path };
+}
+
+/**
+ * An SSM client for commands run by a person: the standard credential chain and region, and timeouts for a
+ * laptop's network rather than the Lambda's 2 s budget.
+ */
+export function createCliSsmClient(): SSMClient {
+  return createSsmClient({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+  });
 }

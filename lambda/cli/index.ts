@@ -6,6 +6,14 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
     summary: 'Show what the webhook does with image references (arguments or stdin)',
     load: async () => (await import('./rewrite.ts')).rewrite,
   },
+  manifests: {
+    summary: 'Print the webhook configurations for kubectl apply, from the stack outputs or a URL',
+    load: async () => (await import('./manifests.ts')).manifests,
+  },
+  mappings: {
+    summary: 'Validate a mappings document, diff or push it to SSM, or print the one in SSM',
+    load: async () => (await import('./mappings.ts')).mappings,
+  },
   review: {
     summary: 'Run the webhook on an AdmissionReview file and print the response or the patched pod',
     load: async () => (await import('./review.ts')).review,

@@ -1,0 +1,47 @@
+/** Reading `npx cdk deploy --outputs-file cdk-outputs.json`: `{ "<StackName>": { "<Output>": "value" } }`. */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+/** The outputs the commands use (names as infra/webhook-stack.ts declares them). */
+export interface StackOutputs {
+  readonly MutateUrl?: string;
+  readonly ValidateUrl?: string;
+  readonly MappingsParameterName?: string;
+  readonly WebhookTimeoutSeconds?: string;
+  readonly ValidateMode?: string;
+  readonly PathTokenSecretName?: string;
+}
+
+/** Thrown when the outputs file is missing, unreadable or holds no docker-proxy-webhook stack. */
+export class StackOutputsError extends Error {
+  override readonly name = 'StackOutputsError';
+}
+
+/** Reads the outputs of the one stack in the file that has a `MutateUrl` (or the named one). */
+export async function readStackOutputs(file: string, cwd: string, stackName?: string): Promise<StackOutputs> {
+  const path = resolve(cwd, file);
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new StackOutputsError(`cannot read stack outputs from ${path}: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null)
+    throw new StackOutputsError(`${path} is not a cdk outputs file`);
+  const stacks = Object.entries(value as Record<string, unknown>).filter(
+    ([name, outputs]) =>
+      (stackName === undefined || name === stackName) &&
+      typeof outputs === 'object' &&
+      outputs !== null &&
+      'MutateUrl' in outputs,
+  );
+  if (stacks.length !== 1) {
+    const names = Object.keys(value as object).join(', ') || 'none';
+    throw new StackOutputsError(
+      stacks.length === 0
+        ? `${path} has no docker-proxy-webhook stack outputs (stacks: ${names}); run npx cdk deploy --outputs-file ${file}`
+        : `${path} has several docker-proxy-webhook stacks (${names}); pass --stack NAME`,
+    );
+  }
+  return (stacks[0] as [string, StackOutputs])[1];
+}
