@@ -30,7 +30,12 @@ function fixedSource(value: Mappings | undefined, lastError?: string): MappingsS
     stale: false,
     lastError,
   };
-  return { start: () => undefined, current: async () => snapshot, peek: () => snapshot };
+  return {
+    start: () => undefined,
+    current: async () => snapshot,
+    peek: () => snapshot,
+    refresh: async () => snapshot,
+  };
 }
 
 interface Harness {

@@ -30,8 +30,10 @@ export interface MappingsSource<T> {
   start(): void;
   /** The value to serve now; waits (bounded) only when there has never been one. Never rejects. */
   current(): Promise<MappingsSnapshot<T>>;
-  /** The state without triggering anything (health checks). */
+  /** The state without triggering anything. */
   peek(): MappingsSnapshot<T>;
+  /** Loads now (a watched file changed), joining a load already in flight. Never rejects. */
+  refresh(): Promise<MappingsSnapshot<T>>;
 }
 
 export type ParseOutcome<T> = { ok: true; value: T } | { ok: false; error: Error };
@@ -153,5 +155,9 @@ export function createMappingsSource<T>(options: MappingsSourceOptions<T>): Mapp
       return snapshot();
     },
     peek: snapshot,
+    async refresh() {
+      await load();
+      return snapshot();
+    },
   };
 }

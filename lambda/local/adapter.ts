@@ -1,0 +1,106 @@
+/**
+ * HTTP ⇄ API Gateway: the local server turns each request into the REST API (payload v1) proxy event API Gateway
+ * would send, calls the Lambda handler, and writes its result back. The body always travels base64-encoded
+ * (as API Gateway does for binary media types), so no byte of it is reinterpreted on the way.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { ApiGatewayResult } from '../api.ts';
+
+/** The stage name the local events carry (the path has no stage, as with a REST API). */
+export const LOCAL_STAGE = 'local';
+
+/** Builds the event for one request (path without the query string, which the handler never routes on). */
+export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGatewayProxyEvent {
+  const url = new URL(request.url ?? '/', 'https://localhost');
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i] as string;
+    const value = request.rawHeaders[i + 1] as string;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = value;
+  const requestId = randomUUID();
+  const method = request.method ?? 'GET';
+  const sourceIp = request.socket.remoteAddress ?? '127.0.0.1';
+  return {
+    resource: url.pathname,
+    path: url.pathname,
+    httpMethod: method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: Object.keys(query).length > 0 ? query : null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: body.length > 0 ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${request.httpVersion}`,
+      httpMethod: method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp,
+        user: null,
+        userAgent: request.headers['user-agent'] ?? null,
+        userArn: null,
+      },
+      path: `/${LOCAL_STAGE}${url.pathname}`,
+      stage: LOCAL_STAGE,
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: url.pathname,
+    },
+  };
+}
+
+/** A Lambda context for one local invocation. */
+export function localContext(requestId: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'docker-proxy-webhook-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:docker-proxy-webhook-local',
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Writes a handler result as the HTTP response API Gateway would send. */
+export function writeResult(response: ServerResponse, result: ApiGatewayResult): void {
+  const body =
+    result.body === undefined
+      ? Buffer.alloc(0)
+      : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const headers: Record<string, string | number | string[]> = { 'content-length': body.length };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+    headers[name] = values.map(String);
+  response.writeHead(result.statusCode ?? 200, headers);
+  response.end(body);
+}

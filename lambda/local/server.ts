@@ -1,0 +1,202 @@
+/**
+ * The local webhook: the Lambda handler, unchanged, behind an HTTPS server. Each request becomes the API Gateway
+ * event production would receive (adapter.ts); mappings come from a watched file instead of SSM.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { basename, dirname } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { createHandler, type WebhookDependencies, type WebhookHandler } from '../api.ts';
+import { readConfig } from '../config.ts';
+import { createConfiguredMappingsSource } from '../dependencies.ts';
+import { defaultMappingsPath } from '../mappings/file.ts';
+import { createTelemetry, type Telemetry } from '../telemetry.ts';
+import { localContext, toApiGatewayEvent, writeResult } from './adapter.ts';
+import { ensureLocalCertificates } from './certs.ts';
+
+/** Where generated certificates live: git-ignored `.local/tls` at the repository root. */
+export const DEFAULT_TLS_DIR = fileURLToPath(new URL('../../.local/tls/', import.meta.url));
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8443;
+/** Same as the Lambda's default timeout: a request taking longer is answered 504, as API Gateway would. */
+const REQUEST_TIMEOUT_MS = 5_000;
+
+export interface LocalServerOptions {
+  readonly host?: string;
+  /** 0 picks a free port. @default 8443 */
+  readonly port?: number;
+  /** Mappings file. @default ./mappings.json in `cwd`, else mappings.example.json */
+  readonly mappingsFile?: string;
+  readonly cwd?: string;
+  /** Bring your own certificate and key (PEM paths); otherwise a local CA signs one under `tlsDir`. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly tlsDir?: string;
+  /** Extra names for the generated certificate. */
+  readonly sans?: readonly string[];
+  /** The webhook's environment (PATH_TOKEN, VALIDATE_MODE, FAIL_CLOSED, MAX_BODY_BYTES, MAPPINGS_TTL_SECONDS). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Telemetry override (tests capture logs). */
+  readonly telemetry?: Telemetry;
+}
+
+export interface LocalServer {
+  /** `https://host:port` (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  /** The CA to trust (generated, or undefined with --cert/--key). */
+  readonly caPath: string | undefined;
+  readonly caPem: string | undefined;
+  readonly mappingsFile: string;
+  readonly handler: WebhookHandler;
+  readonly dependencies: WebhookDependencies;
+  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  close(): Promise<void>;
+}
+
+/** Thrown for problems the person starting the server must fix (port in use, unreadable certificate). */
+export class LocalServerError extends Error {
+  override readonly name = 'LocalServerError';
+}
+
+async function readPem(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new LocalServerError(`cannot read the ${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function tlsMaterial(options: LocalServerOptions) {
+  if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
+    throw new LocalServerError(
+      'give both --cert and --key, or neither (a local CA then signs a certificate)',
+    );
+  }
+  if (options.certFile !== undefined && options.keyFile !== undefined) {
+    const cert = await readPem(options.certFile, 'certificate');
+    const key = await readPem(options.keyFile, 'key');
+    return { cert, key, caPath: undefined, caPem: undefined };
+  }
+  const generated = ensureLocalCertificates(options.tlsDir ?? DEFAULT_TLS_DIR, options.sans);
+  return { cert: generated.cert, key: generated.key, caPath: generated.caPath, caPem: generated.ca };
+}
+
+/** Reads a request body, up to `limit` bytes; `undefined` when it is larger. */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const cwd = options.cwd ?? process.cwd();
+  const mappingsFile = options.mappingsFile ?? defaultMappingsPath(cwd);
+  const config = readConfig({ ...options.env, MAPPINGS_FILE: mappingsFile, MAPPINGS_PARAMETER: undefined });
+  const telemetry = options.telemetry ?? createTelemetry();
+  const mappings = createConfiguredMappingsSource(config, telemetry);
+  mappings.start();
+  const token = config.pathToken;
+  const dependencies: WebhookDependencies = { config, mappings, telemetry, pathToken: async () => token };
+  const handler = createHandler(dependencies);
+  const tls = await tlsMaterial(options);
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+  } catch (error) {
+    throw new LocalServerError(
+      `the certificate and key cannot be used together: ${(error as Error).message}`,
+    );
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  const serve = async (request: IncomingMessage, response: ServerResponse) => {
+    const body = await readBody(request, config.maxBodyBytes);
+    if (body === undefined) {
+      writeResult(response, {
+        statusCode: 413,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          message: `request body is larger than the limit of ${config.maxBodyBytes} bytes`,
+        }),
+      });
+      request.resume();
+      return;
+    }
+    const event = toApiGatewayEvent(request, body);
+    const result = await handler(event, localContext(event.requestContext.requestId, REQUEST_TIMEOUT_MS));
+    writeResult(response, result);
+  };
+  const server: Server = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
+    const task = serve(request, response).catch((error: unknown) => {
+      telemetry.logger.error('local server failed to answer', { error: error as Error });
+      if (!response.headersSent)
+        writeResult(response, { statusCode: 500, body: '{"message":"internal error"}' });
+      else response.destroy();
+    });
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  });
+
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new LocalServerError(
+            `port ${port} on ${host} is already in use; pick another with --port N (or PORT=N)`,
+          ),
+        );
+      } else if (error.code === 'EACCES') {
+        reject(new LocalServerError(`not allowed to listen on ${host}:${port}; use a port above 1023`));
+      } else {
+        reject(new LocalServerError(`cannot listen on ${host}:${port}: ${error.message}`));
+      }
+    });
+    server.listen(port, host, () => resolve());
+  });
+
+  // A changed file takes effect at once; an invalid one is reported (and counted) and the last good keeps serving.
+  let watcher: FSWatcher | undefined;
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  try {
+    watcher = watch(dirname(mappingsFile), (_event, name) => {
+      if (name !== null && name !== basename(mappingsFile)) return;
+      clearTimeout(debounce);
+      debounce = setTimeout(() => void mappings.refresh(), 50);
+    });
+  } catch {
+    // Watching is a convenience; the TTL refresh still applies.
+  }
+
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `https://${shownHost === '0.0.0.0' || shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`,
+    port: address.port,
+    caPath: tls.caPath,
+    caPem: tls.caPem,
+    mappingsFile,
+    handler,
+    dependencies,
+    close: async () => {
+      watcher?.close();
+      clearTimeout(debounce);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.allSettled([...inFlight]);
+      server.closeIdleConnections();
+      await closed;
+    },
+  };
+}
