@@ -203,9 +203,49 @@ function podName(review: AdmissionReview): string | undefined {
   return typeof metadata?.generateName === 'string' ? `${metadata.generateName}*` : undefined;
 }
 
+/**
+ * Decisions are pure functions of (image, mappings), and a cluster pulls the same few hundred images over and
+ * over: keep the most recent ones, for the mappings they were decided with. Bounded (LRU), so a stream of
+ * distinct images cannot grow it; dropped whole when the mappings change.
+ */
+export class DecisionCache {
+  readonly #max: number;
+  #mappings: Mappings | undefined;
+  readonly #entries = new Map<string, ImageDecision>();
+
+  constructor(max = 4096) {
+    this.#max = max;
+  }
+
+  /** A `decide` function for one review under `mappings`. */
+  decider(mappings: Mappings): (image: string) => ImageDecision {
+    if (this.#mappings !== mappings) {
+      this.#entries.clear();
+      this.#mappings = mappings;
+    }
+    return (image) => {
+      let decision = this.#entries.get(image);
+      if (decision !== undefined) {
+        // Refresh its place: Map iteration order is insertion order, so the first key is the least recent.
+        this.#entries.delete(image);
+      } else {
+        decision = decideImage(image, mappings);
+        if (this.#entries.size >= this.#max)
+          this.#entries.delete(this.#entries.keys().next().value as string);
+      }
+      this.#entries.set(image, decision);
+      return decision;
+    };
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
 /** Answers one decoded review; never throws (fail-open or fail-closed on internal errors). */
 async function answerReview(
-  deps: WebhookDependencies,
+  deps: WebhookDependencies & { readonly decisions: DecisionCache },
   endpoint: 'mutate' | 'validate',
   review: AdmissionReview,
 ): Promise<AdmissionReviewResponse> {
@@ -228,16 +268,7 @@ async function answerReview(
       telemetry.logger.warn('review answered without mappings', { ...base, lastError: snapshot.lastError });
       return allowed(review, { warnings: [NO_MAPPINGS_WARNING] });
     }
-    // Pods often repeat an image (sidecars, init containers): decide each string once per review.
-    const memo = new Map<string, ImageDecision>();
-    const decide = (image: string): ImageDecision => {
-      let decision = memo.get(image);
-      if (decision === undefined) {
-        decision = decideImage(image, mappings);
-        memo.set(image, decision);
-      }
-      return decision;
-    };
+    const decide = deps.decisions.decider(mappings);
     const outcome: ReviewOutcome =
       endpoint === 'mutate'
         ? mutateReview(review, decide, { observe: mappings.mode === 'observe' })
@@ -292,7 +323,10 @@ async function health(deps: WebhookDependencies): Promise<ApiGatewayResult> {
 }
 
 /** Handles one API Gateway event. Exported for tests and the local server through {@link createHandler}. */
-async function handleEvent(deps: WebhookDependencies, event: ApiGatewayEvent): Promise<ApiGatewayResult> {
+async function handleEvent(
+  deps: WebhookDependencies & { readonly decisions: DecisionCache },
+  event: ApiGatewayEvent,
+): Promise<ApiGatewayResult> {
   const request = toHttpRequest(event);
   if (request === undefined) return httpError(400, 'not an API Gateway proxy event (REST v1 or HTTP API v2)');
   let token: string | undefined;
@@ -323,7 +357,8 @@ async function handleEvent(deps: WebhookDependencies, event: ApiGatewayEvent): P
  * Builds the Lambda handler: middy with Powertools' context injection (`logEvent` forced off: events carry
  * pod specs), one metrics flush per invocation (only when there is something to flush).
  */
-export function createHandler(deps: WebhookDependencies): WebhookHandler {
+export function createHandler(dependencies: WebhookDependencies): WebhookHandler {
+  const deps = { ...dependencies, decisions: new DecisionCache() };
   const { logger, metrics } = deps.telemetry;
   return middy<ApiGatewayEvent, ApiGatewayResult, Error, Context>()
     .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))

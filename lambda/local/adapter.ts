@@ -1,7 +1,8 @@
 /**
  * HTTP ⇄ API Gateway: the local server turns each request into the REST API (payload v1) proxy event API Gateway
- * would send, calls the Lambda handler, and writes its result back. The body always travels base64-encoded
- * (as API Gateway does for binary media types), so no byte of it is reinterpreted on the way.
+ * would send, calls the Lambda handler, and writes its result back. As API Gateway does for a REST API without
+ * binary media types, a UTF-8 body travels as text; a body that is not valid UTF-8 travels base64-encoded, so no
+ * byte of it is reinterpreted on the way and the handler reports it precisely.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +11,17 @@ import type { ApiGatewayResult } from '../api.ts';
 
 /** The stage name the local events carry (the path has no stage, as with a REST API). */
 export const LOCAL_STAGE = 'local';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function eventBody(body: Buffer): { body: string | null; isBase64Encoded: boolean } {
+  if (body.length === 0) return { body: null, isBase64Encoded: false };
+  try {
+    return { body: utf8.decode(body), isBase64Encoded: false };
+  } catch {
+    return { body: body.toString('base64'), isBase64Encoded: true };
+  }
+}
 
 /** Builds the event for one request (path without the query string, which the handler never routes on). */
 export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGatewayProxyEvent {
@@ -37,8 +49,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGa
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
-    body: body.length > 0 ? body.toString('base64') : null,
-    isBase64Encoded: body.length > 0,
+    ...eventBody(body),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

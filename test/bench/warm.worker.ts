@@ -1,0 +1,75 @@
+/** Warm path: the handler per AdmissionReview against JSON.parse + JSON.stringify + base64 of the same payload. */
+import { performance } from 'node:perf_hooks';
+import { createHandler } from '../../lambda/api.ts';
+import { readConfig } from '../../lambda/config.ts';
+import { parseMappings } from '../../lambda/mappings/schema.ts';
+import { createMappingsSource } from '../../lambda/mappings/source.ts';
+import { createTelemetry } from '../../lambda/telemetry.ts';
+import { lambdaContext, restEvent } from '../helpers/events.ts';
+import { BENCH_MAPPINGS, median, reviewBody } from './shared.ts';
+
+const quick = process.argv.includes('--quick');
+const parsed = parseMappings(BENCH_MAPPINGS);
+if (!parsed.ok) throw parsed.error;
+const mappings = createMappingsSource({
+  load: async () => JSON.stringify(BENCH_MAPPINGS),
+  parse: () => ({ ok: true as const, value: parsed.mappings }),
+  ttlMs: 3_600_000,
+  loadTimeoutMs: 1000,
+});
+await mappings.current();
+const handler = createHandler({
+  config: readConfig({ MAPPINGS_FILE: 'bench' }),
+  mappings,
+  telemetry: createTelemetry(),
+  pathToken: async () => undefined,
+});
+const context = lambdaContext();
+
+let sink = 0;
+const results: Record<string, { handlerUs: number; floorUs: number; ratio: number; bodyBytes: number }> = {};
+for (const containers of [1, 10, 100]) {
+  const body = reviewBody(containers);
+  const event = restEvent({ body });
+  const answer = JSON.parse((await handler(event, context)).body);
+  const patchJson = Buffer.from(answer.response.patch ?? '', 'base64').toString('utf8');
+  // The floor: what any webhook must do with this payload — parse it, base64 a patch, serialize a response.
+  const floor = () => {
+    const request = JSON.parse(body);
+    const patch = Buffer.from(patchJson, 'utf8').toString('base64');
+    const text = JSON.stringify({
+      apiVersion: request.apiVersion,
+      kind: 'AdmissionReview',
+      response: { ...answer.response, uid: request.request.uid, patch },
+    });
+    sink += text.length;
+  };
+  const perRound = Math.max(20, Math.round((quick ? 2_000 : 8_000) / containers));
+  const rounds = quick ? 7 : 21;
+  for (let i = 0; i < perRound; i++) {
+    await handler(event, context);
+    floor();
+  }
+  const handlerTimes: number[] = [];
+  const floorTimes: number[] = [];
+  // Interleaved rounds: both sides see the same machine noise. Between rounds, a turn of the event loop lets
+  // the log writes' deferred callbacks run, as they do between Lambda invocations.
+  for (let r = 0; r < rounds; r++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    let t = performance.now();
+    for (let i = 0; i < perRound; i++) sink += (await handler(event, context)).statusCode;
+    handlerTimes.push(((performance.now() - t) * 1000) / perRound);
+    t = performance.now();
+    for (let i = 0; i < perRound; i++) floor();
+    floorTimes.push(((performance.now() - t) * 1000) / perRound);
+  }
+  const handlerUs = median(handlerTimes);
+  const floorUs = median(floorTimes);
+  results[String(containers)] = {
+    handlerUs,
+    floorUs,
+    ratio: handlerUs / floorUs,
+    bodyBytes: Buffer.byteLength(body),
+  };
+}
+process.send?.({ results, sink });
