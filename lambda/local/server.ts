@@ -122,14 +122,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const body = await readBody(request, config.maxBodyBytes);
     if (body === undefined) {
+      // Same message as the handler's. The rest of the body is never read (leaving the loop above destroyed the
+      // request), so the connection is closed rather than reused.
+      const declared = request.headers['content-length'];
+      const size =
+        declared !== undefined && /^\d+$/.test(declared) ? declared : `more than ${config.maxBodyBytes}`;
       writeResult(response, {
         statusCode: 413,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', connection: 'close' },
         body: JSON.stringify({
-          message: `request body is larger than the limit of ${config.maxBodyBytes} bytes`,
+          message: `request body is ${size} bytes; the limit is ${config.maxBodyBytes} bytes`,
         }),
       });
-      request.resume();
       return;
     }
     const event = toApiGatewayEvent(request, body);

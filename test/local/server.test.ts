@@ -193,7 +193,7 @@ describe('npm start: the local HTTPS server', () => {
     const server = await start({ env: { MAX_BODY_BYTES: '1000' } });
     const reply = await call(`${server.url}/mutate`, { ca: server.caPem, body: REVIEW });
     expect(reply.status).toBe(413);
-    expect(JSON.parse(reply.body).message).toMatch(/limit of 1000 bytes/);
+    expect(JSON.parse(reply.body).message).toMatch(/^request body is \d+ bytes; the limit is 1000 bytes$/);
   });
 
   it('explains a busy port and an unreadable certificate', async () => {
