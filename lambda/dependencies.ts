@@ -55,6 +55,7 @@ export function createConfiguredMappingsSource(
         kind,
         servingStale,
         durationMs,
+        errorName: error.name,
         error: error.message,
       });
     },

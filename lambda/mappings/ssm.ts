@@ -13,7 +13,12 @@ export const SSM_MAX_ATTEMPTS = 2;
 export function createSsmClient(overrides: SSMClientConfig = {}): SSMClient {
   return new SSMClient({
     maxAttempts: SSM_MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: SSM_CONNECTION_TIMEOUT_MS, requestTimeout: SSM_REQUEST_TIMEOUT_MS },
+    requestHandler: {
+      connectionTimeout: SSM_CONNECTION_TIMEOUT_MS,
+      requestTimeout: SSM_REQUEST_TIMEOUT_MS,
+      // Without it the SDK only warns when a response is late, and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
     ...overrides,
   });
 }

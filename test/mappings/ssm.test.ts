@@ -144,3 +144,17 @@ describe('mappings from SSM through the AWS SDK (local SSM endpoint)', () => {
     ).toBe('abc');
   });
 });
+
+describe('createSsmClient', () => {
+  it('gives up on a late response after its request timeout, and retries once', async () => {
+    ssm.parameters.set(NAME, doc('a.example.com/hub'));
+    ssm.fail({ kind: 'delay', ms: 3_000 }, { kind: 'delay', ms: 3_000 });
+    const client = createSsmClient(localAwsConfig(ssm.endpoint));
+    const started = process.hrtime.bigint();
+    await expect(getParameterValue(client, NAME)).rejects.toThrow();
+    const waitedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(ssm.calls).toHaveLength(2);
+    // Two attempts of 0.9 s each, not two 3 s server delays.
+    expect(waitedMs).toBeLessThan(2_900);
+  });
+});
