@@ -34,10 +34,12 @@ export const DEFAULTS = {
   validateMode: 'warn' as ValidateMode,
   failClosed: false,
   /**
-   * 6 MiB: an AdmissionReview carries the object (and for UPDATE the old object); the apiserver caps a
-   * request at 3 MiB, and Lambda's synchronous payload limit is 6 MB, so nothing larger can reach us.
+   * 5 MiB: an AdmissionReview carries the object (and for UPDATE the old object), each capped by the apiserver
+   * at about 3 MiB; Lambda's synchronous payload limit is 6 MB for the whole event (body, headers, context),
+   * so 5 MiB leaves room for the rest of the event and anything larger is answered 413 rather than failing
+   * at the Lambda invoke.
    */
-  maxBodyBytes: 6 * 1024 * 1024,
+  maxBodyBytes: 5 * 1024 * 1024,
   /** The longest a review waits on a mappings load (SSM call). */
   mappingsLoadTimeoutMs: 2_000,
 } as const;
