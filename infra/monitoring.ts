@@ -22,8 +22,11 @@ import {
 import { WebhookPropsError } from './webhook-function.ts';
 
 export interface MonitoringProps {
+  /** The webhook function (errors, throttles, duration). */
   readonly function: lambda.IFunction;
+  /** Its log group: the saved query and the dashboard's unmapped-images table read it. */
   readonly functionLogGroup: logs.ILogGroup;
+  /** The REST API (5XX, latency). */
   readonly api: apigateway.RestApi;
   /** Subscribe this address to the alarm topic. @default - no subscription */
   readonly alarmEmail?: string;
