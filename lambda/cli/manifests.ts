@@ -77,7 +77,8 @@ export const manifests: Command = async (argv, io) => {
     let mutateUrl = v.url ?? outputs.MutateUrl ?? '';
     let validateUrl =
       v.url !== undefined ? v.url.replace(/\/mutate$/, '/validate') : (outputs.ValidateUrl ?? '');
-    if (v.url !== undefined) checkWebhookUrl(v.url, '--url');
+    // Checked again after {token} is filled in.
+    if (v.url !== undefined && !v.url.includes('{token}')) checkWebhookUrl(v.url, '--url');
     if (v.url !== undefined && !/\/mutate$/.test(v.url))
       return usage(`--url ${JSON.stringify(v.url)} must end in /mutate`);
     if (validate !== 'off' && outputs.ValidateMode !== undefined && outputs.ValidateMode !== validate) {

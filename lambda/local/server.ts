@@ -22,7 +22,7 @@ import { ensureLocalCertificates } from './certs.ts';
 export const DEFAULT_TLS_DIR = fileURLToPath(new URL('../../.local/tls/', import.meta.url));
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8443;
-/** Same as the Lambda's default timeout: a request taking longer is answered 504, as API Gateway would. */
+/** What `context.getRemainingTimeInMillis()` starts from: the stack's default Lambda timeout. */
 const REQUEST_TIMEOUT_MS = 5_000;
 
 export interface LocalServerOptions {

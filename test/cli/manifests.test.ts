@@ -145,6 +145,12 @@ describe('manifests --url', () => {
     expect(new X509Certificate(bundled).fingerprint256).toBe(new X509Certificate(pem).fingerprint256);
   });
 
+  it('fills {token} in a --url with --token', async () => {
+    const result = await run(['manifests', '--url', `${BASE}/{token}/mutate`, '--token', TOKEN]);
+    expect(result.code).toBe(0);
+    expect(docs(result.stdout)[0].webhooks[0].clientConfig.url).toBe(`${BASE}/${TOKEN}/mutate`);
+  });
+
   it('without a CA for a custom domain: no caBundle, and says so', async () => {
     const result = await run(['manifests', '--url', 'https://webhook.example.com/mutate']);
     expect(docs(result.stdout)[0].webhooks[0].clientConfig).toEqual({
