@@ -203,6 +203,9 @@ function podName(review: AdmissionReview): string | undefined {
   return typeof metadata?.generateName === 'string' ? `${metadata.generateName}*` : undefined;
 }
 
+/** Longer image strings are decided but not cached (see {@link DecisionCache}). */
+const MAX_CACHED_IMAGE_LENGTH = 512;
+
 /**
  * Decisions are pure functions of (image, mappings), and a cluster pulls the same few hundred images over and
  * over: keep the most recent ones, for the mappings they were decided with. Bounded (LRU), so a stream of
@@ -230,6 +233,9 @@ export class DecisionCache {
         this.#entries.delete(image);
       } else {
         decision = decideImage(image, mappings);
+        // Real references are far shorter; longer strings (hostile or broken) are decided every time rather than
+        // allowed to fill the cache with megabytes.
+        if (image.length > MAX_CACHED_IMAGE_LENGTH) return decision;
         if (this.#entries.size >= this.#max)
           this.#entries.delete(this.#entries.keys().next().value as string);
       }

@@ -29,6 +29,13 @@ describe('DecisionCache', () => {
     expect(cache.size).toBe(3);
   });
 
+  it('decides but does not keep strings longer than real references', () => {
+    const cache = new DecisionCache(10);
+    const decide = cache.decider(one);
+    expect(decide('a'.repeat(600)).kind).toBe('invalid');
+    expect(cache.size).toBe(0);
+  });
+
   it('forgets everything when the mappings change', () => {
     const cache = new DecisionCache(10);
     expect(cache.decider(one)('nginx').image).toBe('a.example.com/hub/library/nginx');
