@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import { aws_ssm as ssm } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { parseMappingsJson } from '../lambda/mappings/schema.ts';
-
-/** SSM's value limits: Standard tier 4 KB, Advanced 8 KB. */
-const STANDARD_TIER_MAX_BYTES = 4096;
-const ADVANCED_TIER_MAX_BYTES = 8192;
+import { SSM_ADVANCED_TIER_MAX_BYTES, SSM_STANDARD_TIER_MAX_BYTES } from '../lambda/mappings/ssm.ts';
 
 /** Thrown at synth when the mappings file cannot seed the parameter. */
 export class MappingsFileError extends Error {
@@ -46,16 +43,16 @@ export class MappingsParameter extends Construct {
     }
     const value = JSON.stringify(JSON.parse(text));
     const bytes = Buffer.byteLength(value);
-    if (bytes > ADVANCED_TIER_MAX_BYTES) {
+    if (bytes > SSM_ADVANCED_TIER_MAX_BYTES) {
       throw new MappingsFileError(
-        `mappings file ${props.file} is ${bytes} bytes compacted; an SSM parameter holds at most ${ADVANCED_TIER_MAX_BYTES}`,
+        `mappings file ${props.file} is ${bytes} bytes compacted; an SSM parameter holds at most ${SSM_ADVANCED_TIER_MAX_BYTES}`,
       );
     }
     this.revision = parsed.mappings.revision;
     this.parameter = new ssm.StringParameter(this, 'Parameter', {
       parameterName: props.parameterName ?? '/docker-proxy-webhook/mappings',
       stringValue: value,
-      tier: bytes > STANDARD_TIER_MAX_BYTES ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+      tier: bytes > SSM_STANDARD_TIER_MAX_BYTES ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
       description:
         'docker-proxy-webhook registry mappings (JSON). Edits take effect within MAPPINGS_TTL_SECONDS.',
     });

@@ -11,6 +11,7 @@ import {
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambda/config.ts';
+import { SECRETS_MANAGER_REFERENCE } from '../lambda/mappings/ssm.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/telemetry-names.ts';
 import { BUNDLE_OPTIONS, ESM_REQUIRE_SHIM, HANDLER_ENTRY, HANDLER_EXPORT } from './bundling.ts';
 
@@ -121,7 +122,7 @@ export class WebhookFunction extends Construct {
             Stack.of(this).formatArn({
               service: 'ssm',
               resource: 'parameter',
-              resourceName: `aws/reference/secretsmanager/${name}`,
+              resourceName: `${SECRETS_MANAGER_REFERENCE.slice(1)}${name}`,
             }),
           ],
         }),

@@ -8,11 +8,13 @@ import type { WebhookDependencies } from './api.ts';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
 import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
-import { createSsmClient, createSsmLoader, getParameterValue } from './mappings/ssm.ts';
+import {
+  createSsmClient,
+  createSsmLoader,
+  getParameterValue,
+  SECRETS_MANAGER_REFERENCE,
+} from './mappings/ssm.ts';
 import { count, createTelemetry, MetricName, type Telemetry } from './telemetry.ts';
-
-/** SSM exposes every Secrets Manager secret under this read-only path (no second SDK client needed). */
-const SECRETS_MANAGER_REFERENCE = '/aws/reference/secretsmanager/';
 
 /** The mappings source the configuration asks for: the SSM parameter in AWS, a file locally. */
 export function createConfiguredMappingsSource(

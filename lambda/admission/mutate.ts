@@ -7,9 +7,10 @@
  * the first original survives reinvocation. Reviewing the patched pod again yields no patch.
  */
 import type { ImageDecision } from '../images/decision.ts';
+import { isObject } from './json.ts';
 import { appendItems, type JsonPatchOperation, pointer, replace, setMember } from './patch.ts';
-import { type ContainerDecision, containerLabel, selectContainers } from './pod.ts';
-import { type AdmissionReview, allowed, patched, type ReviewOutcome } from './review.ts';
+import { type ContainerDecision, containerLabel, decidePod } from './pod.ts';
+import { type AdmissionReview, allowed, patched, type ReviewOutcome, skippedOutcome } from './review.ts';
 
 /** Annotation recording each rewritten container's original image: JSON `{ "<container>": "<image>" }`. */
 export const ORIGINAL_IMAGES_ANNOTATION = 'docker-proxy-webhook/original-images';
@@ -18,9 +19,6 @@ export interface MutateOptions {
   /** Compute and report everything, return no patch (the mappings document's `"mode": "observe"`). */
   readonly observe: boolean;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Warnings `kubectl` shows for images that are not pulled through a proxy. Shared with `/validate`. */
 export function problemWarning(entry: ContainerDecision): string | undefined {
@@ -67,23 +65,9 @@ export function mutateReview(
   decide: (image: string) => ImageDecision,
   options: MutateOptions,
 ): ReviewOutcome {
-  const selection = selectContainers(review);
-  if (selection.skipped !== undefined) {
-    return {
-      response: allowed(review),
-      decisions: [],
-      patched: false,
-      denied: false,
-      skipped: selection.skipped,
-    };
-  }
-  const { pod, containers, ephemeralUpdate } = selection;
-  const decisions: ContainerDecision[] = containers.map((c) => ({
-    list: c.list,
-    index: c.index,
-    container: c.name,
-    decision: decide(c.image),
-  }));
+  const decided = decidePod(review, decide);
+  if (decided.skipped !== undefined) return skippedOutcome(review, decided.skipped);
+  const { pod, ephemeralUpdate, decisions } = decided;
 
   const warnings: string[] = [];
   const operations: JsonPatchOperation[] = [];

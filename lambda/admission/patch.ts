@@ -8,6 +8,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc6901
  */
 
+import { isObject } from './json.ts';
+
 export type JsonPatchOperation =
   | { readonly op: 'add'; readonly path: string; readonly value: unknown }
   | { readonly op: 'replace'; readonly path: string; readonly value: unknown };
@@ -24,9 +26,6 @@ export function pointer(...tokens: readonly (string | number)[]): string {
 
 export const replace = (path: string, value: unknown): JsonPatchOperation => ({ op: 'replace', path, value });
 export const add = (path: string, value: unknown): JsonPatchOperation => ({ op: 'add', path, value });
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Sets `key` in the object at `parentTokens` under `root`, adding the parent (and its parent) whole when

@@ -8,6 +8,7 @@
  *   pull secrets cannot change, so a rewrite there could not be pulled), DELETE, CONNECT — is skipped.
  */
 import type { ImageDecision } from '../images/decision.ts';
+import { isObject } from './json.ts';
 import type { AdmissionReview } from './review.ts';
 
 export type ContainerList = 'containers' | 'initContainers' | 'ephemeralContainers';
@@ -43,9 +44,6 @@ export type PodSelection =
       readonly containers: PodContainer[];
       readonly ephemeralUpdate: boolean;
     };
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function containersOf(pod: Record<string, unknown>, list: ContainerList): PodContainer[] {
   const spec = pod.spec;
@@ -98,4 +96,27 @@ export function selectContainers(review: AdmissionReview): PodSelection {
 /** How a container is named in warnings and in the original-images annotation. */
 export function containerLabel(list: ContainerList, name: string): string {
   return list === 'containers' ? name : list === 'initContainers' ? `init:${name}` : `ephemeral:${name}`;
+}
+
+/** The pod a review concerns with each selected container's decision, or why there is none. */
+export type DecidedPod =
+  | { readonly skipped: string }
+  | {
+      readonly skipped?: undefined;
+      readonly pod: Record<string, unknown>;
+      readonly ephemeralUpdate: boolean;
+      readonly decisions: ContainerDecision[];
+    };
+
+/** Selects the containers ({@link selectContainers}) and decides each image: what `/mutate` and `/validate` share. */
+export function decidePod(review: AdmissionReview, decide: (image: string) => ImageDecision): DecidedPod {
+  const selection = selectContainers(review);
+  if (selection.skipped !== undefined) return { skipped: selection.skipped };
+  const decisions = selection.containers.map((c) => ({
+    list: c.list,
+    index: c.index,
+    container: c.name,
+    decision: decide(c.image),
+  }));
+  return { pod: selection.pod, ephemeralUpdate: selection.ephemeralUpdate, decisions };
 }

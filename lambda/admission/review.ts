@@ -5,6 +5,8 @@
  *
  * @see https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#response
  */
+
+import { isObject } from './json.ts';
 import type { JsonPatchOperation } from './patch.ts';
 import type { ContainerDecision } from './pod.ts';
 
@@ -73,9 +75,6 @@ export interface ReviewOutcome {
 }
 
 export type DecodeResult = { ok: true; review: AdmissionReview } | { ok: false; message: string };
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const describe = (value: unknown): string =>
   value === undefined ? 'missing' : `${JSON.stringify(value)?.slice(0, 60)}`;
@@ -154,6 +153,11 @@ function respond(review: AdmissionReview, response: Omit<AdmissionResponse, 'uid
     ...(Object.keys(audit).length > 0 ? { auditAnnotations: audit } : {}),
   };
   return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response: body } as const;
+}
+
+/** The outcome of a review that concerns no image (not a pod, DELETE, another subresource…). */
+export function skippedOutcome(review: AdmissionReview, reason: string): ReviewOutcome {
+  return { response: allowed(review), decisions: [], patched: false, denied: false, skipped: reason };
 }
 
 /** Allowed, unchanged. */

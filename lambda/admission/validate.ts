@@ -5,8 +5,8 @@
  */
 import type { ImageDecision } from '../images/decision.ts';
 import { problemWarning } from './mutate.ts';
-import { type ContainerDecision, containerLabel, selectContainers } from './pod.ts';
-import { type AdmissionReview, allowed, denied, type ReviewOutcome } from './review.ts';
+import { type ContainerDecision, containerLabel, decidePod } from './pod.ts';
+import { type AdmissionReview, allowed, denied, type ReviewOutcome, skippedOutcome } from './review.ts';
 
 export interface ValidateOptions {
   /** `warn`: allowed with warnings. `deny`: denied (403) listing every image at fault. */
@@ -31,22 +31,9 @@ export function validateReview(
   decide: (image: string) => ImageDecision,
   options: ValidateOptions,
 ): ReviewOutcome {
-  const selection = selectContainers(review);
-  if (selection.skipped !== undefined) {
-    return {
-      response: allowed(review),
-      decisions: [],
-      patched: false,
-      denied: false,
-      skipped: selection.skipped,
-    };
-  }
-  const decisions: ContainerDecision[] = selection.containers.map((c) => ({
-    list: c.list,
-    index: c.index,
-    container: c.name,
-    decision: decide(c.image),
-  }));
+  const decided = decidePod(review, decide);
+  if (decided.skipped !== undefined) return skippedOutcome(review, decided.skipped);
+  const { decisions } = decided;
   const violations = decisions.flatMap((entry) => violation(entry) ?? []);
   if (violations.length === 0) return { response: allowed(review), decisions, patched: false, denied: false };
   if (options.mode === 'deny') {

@@ -8,7 +8,7 @@ import {
   renderWebhookConfigurations,
   WebhookConfigError,
 } from '../cluster/webhook-config.ts';
-import { getParameterValue } from '../mappings/ssm.ts';
+import { getParameterValue, SECRETS_MANAGER_REFERENCE } from '../mappings/ssm.ts';
 import { createCliSsmClient, parseCommandArgs } from './common.ts';
 import { type Command, EXIT_USAGE } from './io.ts';
 import { readStackOutputs, type StackOutputs, StackOutputsError } from './stack-outputs.ts';
@@ -32,8 +32,6 @@ kubectl apply -f -.
                               (default: ${DEFAULT_EXCLUDED_NAMESPACES.join(',')}; "" for none)
   --validate MODE             off (default), warn or deny: also render the ValidatingWebhookConfiguration
 `;
-
-const SECRETS_MANAGER_REFERENCE = '/aws/reference/secretsmanager/';
 
 /** `docker-proxy-webhook manifests`: see {@link USAGE}. */
 export const manifests: Command = async (argv, io) => {

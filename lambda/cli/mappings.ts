@@ -3,14 +3,12 @@ import { resolve } from 'node:path';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createTwoFilesPatch } from 'diff';
 import { type Mappings, parseMappingsJson } from '../mappings/schema.ts';
-import { getParameterValue } from '../mappings/ssm.ts';
+import { getParameterValue, SSM_STANDARD_TIER_MAX_BYTES } from '../mappings/ssm.ts';
 import { createCliSsmClient, parseCommandArgs } from './common.ts';
 import { type CliIo, type Command, EXIT_USAGE } from './io.ts';
 import { readStackOutputs } from './stack-outputs.ts';
 
 export const DEFAULT_PARAMETER = '/docker-proxy-webhook/mappings';
-/** SSM's Standard tier holds 4 KB; Advanced 8 KB. */
-const STANDARD_TIER_MAX_BYTES = 4096;
 
 const USAGE = `usage: docker-proxy-webhook mappings <validate|diff|push|get> [options] [FILE]
 
@@ -154,7 +152,7 @@ export const mappings: Command = async (argv, io) => {
         Value: value,
         Type: 'String',
         Overwrite: true,
-        Tier: Buffer.byteLength(value) > STANDARD_TIER_MAX_BYTES ? 'Advanced' : 'Standard',
+        Tier: Buffer.byteLength(value) > SSM_STANDARD_TIER_MAX_BYTES ? 'Advanced' : 'Standard',
       }),
     );
     io.stdout.write(

@@ -170,24 +170,29 @@ function clientConfig(url: string, caBundle: string | undefined) {
   return caBundle === undefined ? { url } : { url, caBundle };
 }
 
-/** The MutatingWebhookConfiguration object. */
-export function mutatingWebhookConfiguration(options: WebhookConfigOptions) {
+/** One configuration with one webhook; the two kinds differ only in name, URL and reinvocation. */
+function webhookConfiguration(
+  kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration',
+  options: WebhookConfigOptions,
+  url: string,
+) {
   const r = resolve(options);
-  checkWebhookUrl(options.mutateUrl, 'mutate URL');
+  const mutating = kind === 'MutatingWebhookConfiguration';
+  checkWebhookUrl(url, mutating ? 'mutate URL' : 'validate URL');
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingWebhookConfiguration',
+    kind,
     metadata: { name: CONFIGURATION_NAME, labels: LABELS },
     webhooks: [
       {
-        name: MUTATING_WEBHOOK_NAME,
+        name: mutating ? MUTATING_WEBHOOK_NAME : VALIDATING_WEBHOOK_NAME,
         admissionReviewVersions: ['v1'],
         sideEffects: 'None',
         failurePolicy: r.failurePolicy,
         timeoutSeconds: r.timeoutSeconds,
-        reinvocationPolicy: 'IfNeeded',
+        ...(mutating ? { reinvocationPolicy: 'IfNeeded' } : {}),
         matchPolicy: 'Equivalent',
-        clientConfig: clientConfig(options.mutateUrl, r.caBundle),
+        clientConfig: clientConfig(url, r.caBundle),
         rules: RULES,
         ...selectors(r.excludedNamespaces),
       },
@@ -195,28 +200,14 @@ export function mutatingWebhookConfiguration(options: WebhookConfigOptions) {
   };
 }
 
+/** The MutatingWebhookConfiguration object. */
+export function mutatingWebhookConfiguration(options: WebhookConfigOptions) {
+  return webhookConfiguration('MutatingWebhookConfiguration', options, options.mutateUrl);
+}
+
 /** The ValidatingWebhookConfiguration object. */
 export function validatingWebhookConfiguration(options: WebhookConfigOptions & { validateUrl: string }) {
-  const r = resolve(options);
-  checkWebhookUrl(options.validateUrl, 'validate URL');
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingWebhookConfiguration',
-    metadata: { name: CONFIGURATION_NAME, labels: LABELS },
-    webhooks: [
-      {
-        name: VALIDATING_WEBHOOK_NAME,
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: r.failurePolicy,
-        timeoutSeconds: r.timeoutSeconds,
-        matchPolicy: 'Equivalent',
-        clientConfig: clientConfig(options.validateUrl, r.caBundle),
-        rules: RULES,
-        ...selectors(r.excludedNamespaces),
-      },
-    ],
-  };
+  return webhookConfiguration('ValidatingWebhookConfiguration', options, options.validateUrl);
 }
 
 /** The comment above each field, in both configurations. */

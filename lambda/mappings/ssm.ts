@@ -4,6 +4,13 @@
  */
 import { GetParameterCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 
+/** SSM exposes every Secrets Manager secret, read-only, under this path (one SDK client instead of two). */
+export const SECRETS_MANAGER_REFERENCE = '/aws/reference/secretsmanager/';
+
+/** SSM parameter value limits: Standard tier 4 KB, Advanced 8 KB. */
+export const SSM_STANDARD_TIER_MAX_BYTES = 4096;
+export const SSM_ADVANCED_TIER_MAX_BYTES = 8192;
+
 /** Per-attempt limits: two attempts fit in the source's 2 s budget (which aborts the call anyway). */
 export const SSM_CONNECTION_TIMEOUT_MS = 500;
 export const SSM_REQUEST_TIMEOUT_MS = 900;

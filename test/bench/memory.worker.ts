@@ -1,28 +1,9 @@
 /** Memory: heap after N reviews against after 1k (run with --expose-gc). */
-import { createHandler } from '../../lambda/api.ts';
-import { readConfig } from '../../lambda/config.ts';
-import { parseMappings } from '../../lambda/mappings/schema.ts';
-import { createMappingsSource } from '../../lambda/mappings/source.ts';
-import { createTelemetry } from '../../lambda/telemetry.ts';
 import { lambdaContext, restEvent } from '../helpers/events.ts';
-import { BENCH_MAPPINGS, reviewBody } from './shared.ts';
+import { benchHandler, reviewBody } from './shared.ts';
 
 const total = process.argv.includes('--quick') ? 20_000 : 100_000;
-const parsed = parseMappings(BENCH_MAPPINGS);
-if (!parsed.ok) throw parsed.error;
-const mappings = createMappingsSource({
-  load: async () => '',
-  parse: () => ({ ok: true as const, value: parsed.mappings }),
-  ttlMs: 3_600_000,
-  loadTimeoutMs: 1000,
-});
-await mappings.current();
-const handler = createHandler({
-  config: readConfig({ MAPPINGS_FILE: 'bench' }),
-  mappings,
-  telemetry: createTelemetry(),
-  pathToken: async () => undefined,
-});
+const handler = await benchHandler();
 const context = lambdaContext();
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');

@@ -1,6 +1,11 @@
 /** What the benchmark workers share: the pods, the mappings, the statistics. */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createHandler, type WebhookHandler } from '../../lambda/api.ts';
+import { readConfig } from '../../lambda/config.ts';
+import { parseMappings } from '../../lambda/mappings/schema.ts';
+import { createMappingsSource } from '../../lambda/mappings/source.ts';
+import { createTelemetry } from '../../lambda/telemetry.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -14,6 +19,25 @@ export const BENCH_MAPPINGS = {
   },
   ignore: ['*.dkr.ecr.*.amazonaws.com'],
 };
+
+/** The Lambda handler with {@link BENCH_MAPPINGS} already loaded and its real telemetry. */
+export async function benchHandler(): Promise<WebhookHandler> {
+  const parsed = parseMappings(BENCH_MAPPINGS);
+  if (!parsed.ok) throw parsed.error;
+  const mappings = createMappingsSource({
+    load: async () => '',
+    parse: () => ({ ok: true as const, value: parsed.mappings }),
+    ttlMs: 3_600_000,
+    loadTimeoutMs: 1000,
+  });
+  await mappings.current();
+  return createHandler({
+    config: readConfig({ MAPPINGS_FILE: 'bench' }),
+    mappings,
+    telemetry: createTelemetry(),
+    pathToken: async () => undefined,
+  });
+}
 
 const IMAGES = [
   'nginx:1.27',

@@ -1,29 +1,10 @@
 /** Warm path: the handler per AdmissionReview against JSON.parse + JSON.stringify + base64 of the same payload. */
 import { performance } from 'node:perf_hooks';
-import { createHandler } from '../../lambda/api.ts';
-import { readConfig } from '../../lambda/config.ts';
-import { parseMappings } from '../../lambda/mappings/schema.ts';
-import { createMappingsSource } from '../../lambda/mappings/source.ts';
-import { createTelemetry } from '../../lambda/telemetry.ts';
 import { lambdaContext, restEvent } from '../helpers/events.ts';
-import { BENCH_MAPPINGS, median, reviewBody } from './shared.ts';
+import { benchHandler, median, reviewBody } from './shared.ts';
 
 const quick = process.argv.includes('--quick');
-const parsed = parseMappings(BENCH_MAPPINGS);
-if (!parsed.ok) throw parsed.error;
-const mappings = createMappingsSource({
-  load: async () => JSON.stringify(BENCH_MAPPINGS),
-  parse: () => ({ ok: true as const, value: parsed.mappings }),
-  ttlMs: 3_600_000,
-  loadTimeoutMs: 1000,
-});
-await mappings.current();
-const handler = createHandler({
-  config: readConfig({ MAPPINGS_FILE: 'bench' }),
-  mappings,
-  telemetry: createTelemetry(),
-  pathToken: async () => undefined,
-});
+const handler = await benchHandler();
 const context = lambdaContext();
 
 let sink = 0;
