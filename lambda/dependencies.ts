@@ -4,6 +4,7 @@
  * and kept. Used by the Lambda entry (handler.ts) and the local server.
  */
 import { readFile } from 'node:fs/promises';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { WebhookDependencies } from './api.ts';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
 import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
@@ -20,11 +21,12 @@ import { count, createTelemetry, MetricName, type Telemetry } from './telemetry.
 export function createConfiguredMappingsSource(
   config: WebhookConfig,
   telemetry: Telemetry,
+  ssmClient: () => SSMClient = createSsmClient,
 ): MappingsSource<Mappings> {
   let load: (signal: AbortSignal) => Promise<string>;
   let describe: string;
   if (config.mappingsParameter !== undefined) {
-    load = createSsmLoader({ parameterName: config.mappingsParameter, client: createSsmClient() });
+    load = createSsmLoader({ parameterName: config.mappingsParameter, client: ssmClient() });
     describe = `SSM parameter ${config.mappingsParameter}`;
   } else if (config.mappingsFile !== undefined) {
     const file = config.mappingsFile;
@@ -65,13 +67,16 @@ export function createConfiguredMappingsSource(
 }
 
 /** Resolves the path token: literal (local) or read once from Secrets Manager through SSM (AWS). */
-function createPathToken(config: WebhookConfig): () => Promise<string | undefined> {
+function createPathToken(
+  config: WebhookConfig,
+  ssmClient: () => SSMClient,
+): () => Promise<string | undefined> {
   if (config.pathToken !== undefined || config.pathTokenSecret === undefined) {
     const token = config.pathToken;
     return async () => token;
   }
   const secret = config.pathTokenSecret;
-  const client = createSsmClient();
+  const client = ssmClient();
   let pending: Promise<string> | undefined;
   return () => {
     const read =
@@ -92,9 +97,15 @@ function createPathToken(config: WebhookConfig): () => Promise<string | undefine
 export function createDependencies(env: Readonly<Record<string, string | undefined>>): WebhookDependencies {
   const config = readConfig(env);
   const telemetry = createTelemetry();
-  const mappings = createConfiguredMappingsSource(config, telemetry);
+  // One SSM client (credentials and region resolved once) for the mappings and the token.
+  let client: SSMClient | undefined;
+  const ssmClient = () => {
+    client ??= createSsmClient();
+    return client;
+  };
+  const mappings = createConfiguredMappingsSource(config, telemetry, ssmClient);
   mappings.start();
-  const pathToken = createPathToken(config);
+  const pathToken = createPathToken(config, ssmClient);
   // Start the secret read now as well, so the first review does not wait for it.
   pathToken().catch(() => undefined);
   return { config, mappings, telemetry, pathToken };
