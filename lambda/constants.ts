@@ -1,0 +1,66 @@
+/**
+ * Deployment constants shared by the function (`lambda/`), the stack (`infra/`) and the command line: one home
+ * for every default, name and limit that more than one of them needs, so they cannot drift apart. Pure
+ * constants: importing this file loads nothing else (like `telemetry-names.ts`), so `infra/` can use it at
+ * synth time without loading the AWS SDK.
+ */
+
+/** How `/validate` treats images that are not pulled through a proxy. */
+export const VALIDATE_MODES = ['warn', 'deny'] as const;
+export type ValidateMode = (typeof VALIDATE_MODES)[number];
+
+/** Defaults, documented in README's configuration and options tables. */
+export const DEFAULTS = {
+  /** Seconds a loaded mappings document is served before it is refreshed. */
+  mappingsTtlSeconds: 60,
+  /** SSM parameter that holds the mappings document (the stack may derive another name). */
+  mappingsParameterName: '/docker-proxy-webhook/mappings',
+  /** `/validate` mode. */
+  validateMode: 'warn' as ValidateMode,
+  /** `timeoutSeconds` of the webhook configurations (the apiserver's own default, set explicitly). */
+  webhookTimeoutSeconds: 10,
+  /** Answer internal errors with a denial instead of allowing the pod unchanged. */
+  failClosed: false,
+  /**
+   * 5 MiB: an AdmissionReview carries the object (and for UPDATE the old object), each capped by the apiserver
+   * at about 3 MiB; Lambda's synchronous payload limit is 6 MB for the whole event (body, headers, context),
+   * so 5 MiB leaves room for the rest of the event and anything larger is answered 413 rather than failing
+   * at the Lambda invoke.
+   */
+  maxBodyBytes: 5 * 1024 * 1024,
+  /** The longest a review waits on a mappings load (SSM call). */
+  mappingsLoadTimeoutMs: 2_000,
+  /** The docker-config Secret pods need to pull from a proxy, unless the mappings say otherwise. */
+  pullSecret: 'docker-proxy-credentials',
+} as const;
+
+/** The range the apiserver accepts for a webhook's `timeoutSeconds`. */
+export const WEBHOOK_TIMEOUT_RANGE = { min: 1, max: 30 } as const;
+
+/** SSM Parameter Store value limits, in bytes: Standard tier 4 KB, Advanced 8 KB. */
+export const SSM_TIER_MAX_BYTES = { standard: 4096, advanced: 8192 } as const;
+
+/** SSM exposes every Secrets Manager secret, read-only, under this path (one SDK client instead of two). */
+export const SECRETS_MANAGER_REFERENCE = '/aws/reference/secretsmanager/';
+
+/**
+ * The stack's output names, read back by `docker-proxy-webhook manifests` and `mappings` from
+ * `cdk deploy --outputs-file`.
+ */
+export const OUTPUT = {
+  mutateUrl: 'MutateUrl',
+  validateUrl: 'ValidateUrl',
+  healthUrl: 'HealthUrl',
+  mappingsParameterName: 'MappingsParameterName',
+  dashboardUrl: 'DashboardUrl',
+  alarmTopicArn: 'AlarmTopicArn',
+  pathTokenSecretArn: 'PathTokenSecretArn',
+  pathTokenSecretName: 'PathTokenSecretName',
+  validateMode: 'ValidateMode',
+  pathTokenCommand: 'PathTokenCommand',
+  webhookTimeoutSeconds: 'WebhookTimeoutSeconds',
+} as const;
+export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
+
+/** The placeholder for the path token in URLs (outputs, `manifests --url`): the token is never in a template. */
+export const TOKEN_PLACEHOLDER = '{token}';
