@@ -8,13 +8,11 @@ import {
   aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { DEFAULTS, TOKEN_PLACEHOLDER } from '../lambda/constants.ts';
 import { WebhookPropsError } from './webhook-function.ts';
 
 /** The stage name in every URL. */
 export const STAGE_NAME = 'webhook';
-
-/** The path parameter that carries the shared-secret token; API Gateway logs only `{token}`, never its value. */
-export const TOKEN_PARAMETER = '{token}';
 
 export interface WebhookApiProps {
   /** The Lambda (or alias) every route proxies to. */
@@ -126,9 +124,9 @@ export class WebhookApi extends Construct {
 
     const integration = new apigateway.LambdaIntegration(props.handler, {
       proxy: true,
-      timeout: Duration.seconds(Math.min(props.webhookTimeoutSeconds ?? 10, 29)),
+      timeout: Duration.seconds(Math.min(props.webhookTimeoutSeconds ?? DEFAULTS.webhookTimeoutSeconds, 29)),
     });
-    const root = props.pathToken === true ? this.api.root.addResource(TOKEN_PARAMETER) : this.api.root;
+    const root = props.pathToken === true ? this.api.root.addResource(TOKEN_PLACEHOLDER) : this.api.root;
     root.addResource('mutate').addMethod('POST', integration);
     root.addResource('validate').addMethod('POST', integration);
     root.addResource('healthz').addMethod('GET', integration);

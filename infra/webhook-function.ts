@@ -11,7 +11,7 @@ import {
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambda/config.ts';
-import { SECRETS_MANAGER_REFERENCE } from '../lambda/mappings/ssm.ts';
+import { DEFAULTS, SECRETS_MANAGER_REFERENCE, type ValidateMode } from '../lambda/constants.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/telemetry-names.ts';
 import { BUNDLE_OPTIONS, ESM_REQUIRE_SHIM, HANDLER_ENTRY, HANDLER_EXPORT } from './bundling.ts';
 
@@ -28,7 +28,7 @@ export interface WebhookFunctionProps {
   /** The secret's name (SSM's Secrets Manager reference is by name). Required with `pathTokenSecret`. */
   readonly pathTokenSecretName?: string;
   /** `/validate` mode. @default 'warn' */
-  readonly validateMode?: 'warn' | 'deny';
+  readonly validateMode?: ValidateMode;
   /** Deny instead of allowing unchanged when the webhook itself fails. @default false */
   readonly failClosed?: boolean;
   /** Memory in MB (128–10240). @default 512 */
@@ -64,7 +64,7 @@ export class WebhookFunction extends Construct {
   constructor(scope: Construct, id: string, props: WebhookFunctionProps) {
     super(scope, id);
     const timeoutSeconds = props.timeoutSeconds ?? 5;
-    const webhookTimeoutSeconds = props.webhookTimeoutSeconds ?? 10;
+    const webhookTimeoutSeconds = props.webhookTimeoutSeconds ?? DEFAULTS.webhookTimeoutSeconds;
     const memorySize = props.memorySize ?? 512;
     if (timeoutSeconds >= webhookTimeoutSeconds) {
       throw new WebhookPropsError(
@@ -101,9 +101,9 @@ export class WebhookFunction extends Construct {
 
     const environment: Record<string, string> = {
       [ENV.mappingsParameter]: props.mappingsParameter.parameterName,
-      [ENV.mappingsTtlSeconds]: String(props.mappingsTtlSeconds ?? 60),
-      [ENV.validateMode]: props.validateMode ?? 'warn',
-      [ENV.failClosed]: String(props.failClosed ?? false),
+      [ENV.mappingsTtlSeconds]: String(props.mappingsTtlSeconds ?? DEFAULTS.mappingsTtlSeconds),
+      [ENV.validateMode]: props.validateMode ?? DEFAULTS.validateMode,
+      [ENV.failClosed]: String(props.failClosed ?? DEFAULTS.failClosed),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       NODE_OPTIONS: '--enable-source-maps',

@@ -7,35 +7,18 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { OUTPUT, TOKEN_PLACEHOLDER } from '../lambda/constants.ts';
 import type { DeploymentOptions } from './context.ts';
 import { defaultMappingsFile } from './context.ts';
 import { MappingsParameter } from './mappings-parameter.ts';
 import { Monitoring } from './monitoring.ts';
-import { TOKEN_PARAMETER, WebhookApi } from './webhook-api.ts';
+import { WebhookApi } from './webhook-api.ts';
 import { PROJECT_ROOT, WebhookFunction } from './webhook-function.ts';
 
 export interface WebhookStackProps extends StackProps {
   /** Every deployment option (see infra/context.ts for meanings and defaults). */
   readonly options: DeploymentOptions;
 }
-
-/** Output names, read back by `docker-proxy-webhook manifests` to generate the webhook configurations. */
-export const OUTPUT = {
-  mutateUrl: 'MutateUrl',
-  validateUrl: 'ValidateUrl',
-  healthUrl: 'HealthUrl',
-  mappingsParameterName: 'MappingsParameterName',
-  dashboardUrl: 'DashboardUrl',
-  alarmTopicArn: 'AlarmTopicArn',
-  pathTokenSecretArn: 'PathTokenSecretArn',
-  pathTokenSecretName: 'PathTokenSecretName',
-  validateMode: 'ValidateMode',
-  pathTokenCommand: 'PathTokenCommand',
-  webhookTimeoutSeconds: 'WebhookTimeoutSeconds',
-} as const;
-
-/** The placeholder in URL outputs when a path token is configured: the token is never in the template. */
-export const TOKEN_PLACEHOLDER = TOKEN_PARAMETER;
 
 /**
  * docker-proxy-webhook: the mappings parameter, the function, the API and the monitoring around them.
