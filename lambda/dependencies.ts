@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
+import { createConfiguredProxyHealth } from './health/config.ts';
 import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
 import {
@@ -108,5 +109,6 @@ export function createDependencies(env: Readonly<Record<string, string | undefin
   const pathToken = createPathToken(config, ssmClient);
   // Start the secret read now as well, so the first review does not wait for it.
   pathToken().catch(() => undefined);
-  return { config, mappings, telemetry, pathToken };
+  const proxies = createConfiguredProxyHealth(env, telemetry);
+  return { config, mappings, telemetry, pathToken, proxies };
 }
