@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { aws_ssm as ssm } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { parseMappingsJson } from '../lambda/mappings/schema.ts';
+import { parseMappingsJson } from '../lambda/mappings/parse.ts';
 import { SSM_ADVANCED_TIER_MAX_BYTES, SSM_STANDARD_TIER_MAX_BYTES } from '../lambda/mappings/ssm.ts';
 
 /** Thrown at synth when the mappings file cannot seed the parameter. */
@@ -18,7 +18,7 @@ export interface MappingsParameterProps {
 
 /**
  * The SSM String parameter holding the mappings document. Its value is the file's content, validated at
- * synth with the very schema the Lambda uses (`lambda/mappings/schema.ts`): an invalid file fails
+ * synth with the very schema the Lambda uses (`lambda/mappings/parse.ts`): an invalid file fails
  * `cdk synth` with the JSON path of each fault. Stored compact; the tier is picked by size.
  *
  * CloudFormation updates the parameter only when the file changed since the last deploy: operator edits
@@ -48,7 +48,7 @@ export class MappingsParameter extends Construct {
         `mappings file ${props.file} is ${bytes} bytes compacted; an SSM parameter holds at most ${SSM_ADVANCED_TIER_MAX_BYTES}`,
       );
     }
-    this.revision = parsed.mappings.revision;
+    this.revision = parsed.value.revision;
     this.parameter = new ssm.StringParameter(this, 'Parameter', {
       parameterName: props.parameterName ?? '/docker-proxy-webhook/mappings',
       stringValue: value,

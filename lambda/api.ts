@@ -21,7 +21,7 @@ import { validateReview } from './admission/validate.ts';
 import type { WebhookConfig } from './config.ts';
 import type { ImageDecision } from './images/decision.ts';
 import { decideImage } from './images/rewrite.ts';
-import type { Mappings } from './mappings/schema.ts';
+import type { Mappings } from './mappings/parse.ts';
 import type { MappingsSnapshot, MappingsSource } from './mappings/source.ts';
 import { count, MetricName, recordReview, type Telemetry } from './telemetry.ts';
 
