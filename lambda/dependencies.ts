@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
 import { createConfiguredProxyHealth } from './health/config.ts';
-import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
+import { type Mappings, parseMappingsJson } from './mappings/parse.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
 import {
   createSsmClient,
@@ -38,10 +38,7 @@ export function createConfiguredMappingsSource(
   }
   return createMappingsSource<Mappings>({
     load,
-    parse: (text) => {
-      const result = parseMappingsJson(text);
-      return result.ok ? { ok: true, value: result.mappings } : { ok: false, error: result.error };
-    },
+    parse: parseMappingsJson,
     ttlMs: config.mappingsTtlSeconds * 1000,
     loadTimeoutMs: DEFAULTS.mappingsLoadTimeoutMs,
     onLoaded: ({ value, previous, durationMs }) =>

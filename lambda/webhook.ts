@@ -14,7 +14,7 @@ import type { ProxyHealth } from './health/health.ts';
 import { decideWithHealth } from './health/review-health.ts';
 import { DecisionCache } from './images/decision-cache.ts';
 import { healthPolicies, proxyHosts } from './mappings/health-policy.ts';
-import type { Mappings } from './mappings/schema.ts';
+import type { Mappings } from './mappings/parse.ts';
 import type { MappingsSource } from './mappings/source.ts';
 import { toError } from './result.ts';
 import { count, MetricName, recordReview, type Telemetry } from './telemetry.ts';

@@ -20,16 +20,6 @@ export type DecisionKind =
   | 'invalid'
   | 'proxy-unavailable';
 
-/** Every decision kind, in a fixed order (tables, metrics). */
-export const DECISION_KINDS: readonly DecisionKind[] = [
-  'rewritten',
-  'already-proxied',
-  'ignored',
-  'unmapped',
-  'invalid',
-  'proxy-unavailable',
-];
-
 interface DecisionBase {
   /** The image string exactly as it appeared in the pod. */
   readonly input: string;

@@ -4,7 +4,7 @@
  * document, computed once per compiled mappings. Pure.
  */
 import type { HealthPolicies, HealthPolicy } from '../images/proxy-health.ts';
-import type { Mappings } from './schema.ts';
+import type { Mappings } from './parse.ts';
 
 const computed = new WeakMap<Mappings, HealthPolicies>();
 

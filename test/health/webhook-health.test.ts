@@ -6,7 +6,7 @@ import { createHttpsProbe } from '../../lambda/health/probe.ts';
 import { ALL_UP, applyHealth } from '../../lambda/images/proxy-health.ts';
 import { decideImage } from '../../lambda/images/rewrite.ts';
 import { healthPolicies } from '../../lambda/mappings/health-policy.ts';
-import type { Mappings } from '../../lambda/mappings/schema.ts';
+import type { Mappings } from '../../lambda/mappings/parse.ts';
 import type { MappingsSnapshot, MappingsSource } from '../../lambda/mappings/source.ts';
 import { createTelemetry } from '../../lambda/telemetry.ts';
 import { createWebhook } from '../../lambda/webhook.ts';
@@ -266,7 +266,7 @@ describe('the mappings document', () => {
       'registries["docker.io"].healthCheck: 1 is not a boolean',
     ],
   ])('rejects %j with the JSON path', async (extra, message) => {
-    const { parseMappings } = await import('../../lambda/mappings/schema.ts');
+    const { parseMappings } = await import('../../lambda/mappings/parse.ts');
     const result = parseMappings({ version: 1, registries: { 'docker.io': 'h.example.com/x' }, ...extra });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.message).toContain(message);
