@@ -6,11 +6,15 @@ import type { ReviewOutcome } from '../admission/outcome.ts';
 import { decodeAdmissionReview } from '../admission/review.ts';
 import { validateReview } from '../admission/validate.ts';
 import type { ValidateMode } from '../config.ts';
+import { decideWithHealth } from '../health/review-health.ts';
 import { decideImage } from '../images/rewrite.ts';
+import { healthPolicies } from '../mappings/health-policy.ts';
 import { loadCommandMappings, MAPPINGS_OPTION, MAPPINGS_USAGE, parseCommandArgs } from './common.ts';
 import { type CliIo, type Command, EXIT_USAGE } from './io.ts';
+import { commandProxyHealth, HEALTH_OPTIONS, HEALTH_USAGE, printProxyStates } from './proxy-health.ts';
 
-const USAGE = `usage: docker-proxy-webhook review [--mappings FILE] [--validate [--validate-mode warn|deny]] [--patched] FILE|-
+const USAGE = `usage: docker-proxy-webhook review [--mappings FILE] [--validate [--validate-mode warn|deny]] [--patched]
+       [--probe] [--proxy-down HOST] FILE|-
 
 Runs the webhook's own admission code on an AdmissionReview (a file, or - for standard input) and prints the
 AdmissionReview response — or, with --patched, the pod after applying the response's JSON Patch.
@@ -20,6 +24,7 @@ ${MAPPINGS_USAGE}
   --validate            answer as the /validate endpoint instead of /mutate
   --validate-mode MODE  warn (default) or deny, as VALIDATE_MODE in the deployment
   --patched             print the patched pod instead of the response
+${HEALTH_USAGE}
 `;
 
 function summarize(outcome: ReviewOutcome, io: CliIo): void {
@@ -37,6 +42,7 @@ export const review: Command = async (argv, io) => {
     USAGE,
     {
       ...MAPPINGS_OPTION,
+      ...HEALTH_OPTIONS,
       validate: { type: 'boolean', default: false },
       'validate-mode': { type: 'string', default: 'warn' },
       patched: { type: 'boolean', default: false },
@@ -81,7 +87,14 @@ export const review: Command = async (argv, io) => {
     return EXIT_USAGE;
   }
 
-  const decide = (image: string) => decideImage(image, mappings);
+  const proxies = commandProxyHealth(values);
+  const { decide } = await decideWithHealth(
+    decoded.review,
+    (image) => decideImage(image, mappings),
+    healthPolicies(mappings),
+    proxies,
+  );
+  printProxyStates(proxies, io);
   const outcome = values.validate
     ? validateReview(decoded.review, decide, { mode: mode as ValidateMode })
     : mutateReview(decoded.review, decide, { observe: mappings.mode === 'observe' });
