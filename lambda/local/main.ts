@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderWebhookConfigurations } from '../cluster/webhook-config.ts';
 import { ENV } from '../config.ts';
+import { HEALTH_ENV } from '../health/config.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, LocalServerError, startLocalServer } from './server.ts';
 
 const USAGE = `usage: npm start -- [options]
@@ -22,7 +23,8 @@ const USAGE = `usage: npm start -- [options]
   --write-config FILE    also write that configuration to FILE (for kubectl apply -f FILE)
 
 Webhook settings come from the environment as in Lambda: ${ENV.pathToken}, ${ENV.validateMode}, ${ENV.failClosed},
-${ENV.maxBodyBytes}, ${ENV.mappingsTtlSeconds}.
+${ENV.maxBodyBytes}, ${ENV.mappingsTtlSeconds}; proxy health checks (probed from this machine):
+${HEALTH_ENV.waitMs}, ${HEALTH_ENV.upTtlSeconds}, ${HEALTH_ENV.downTtlSeconds}.
 `;
 
 async function main(): Promise<number> {
