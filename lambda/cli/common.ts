@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { defaultMappingsPath, loadMappingsFile } from '../mappings/file.ts';
-import type { Mappings } from '../mappings/schema.ts';
+import type { Mappings } from '../mappings/parse.ts';
 import { createSsmClient } from '../mappings/ssm.ts';
 import { toError } from '../result.ts';
 import { type CliIo, HelpRequested, UsageError } from './io.ts';
@@ -52,7 +52,7 @@ export async function loadCommandMappings(
   const loaded = await loadMappingsFile(path);
   if (!loaded.ok)
     throw new UsageError(`${command}: ${path}: ${loaded.error.message}`, { cause: loaded.error });
-  return { mappings: loaded.mappings, path };
+  return { mappings: loaded.value, path };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createTwoFilesPatch } from 'diff';
 import { DEFAULTS, OUTPUT, SSM_TIER_MAX_BYTES } from '../constants.ts';
-import { type Mappings, parseMappingsJson } from '../mappings/schema.ts';
+import { type Mappings, parseMappingsJson } from '../mappings/parse.ts';
 import { getParameterValue } from '../mappings/ssm.ts';
 import { toError } from '../result.ts';
 import { createCliSsmClient, parseCommandArgs } from './common.ts';
@@ -61,7 +61,7 @@ async function readDocument(command: Subcommand, file: string, io: CliIo): Promi
       cause: parsed.error,
     });
   }
-  return { file, text, mappings: parsed.mappings };
+  return { file, text, mappings: parsed.value };
 }
 
 /** The subcommand and its FILE (for all but `get`); throws {@link UsageError} with the usage otherwise. */
