@@ -42,11 +42,8 @@ export const rewrite: Command = async (argv, io) => {
     USAGE,
     { ...MAPPINGS_OPTION, ...HEALTH_OPTIONS, json: { type: 'boolean' } },
     argv,
-    io,
   );
-  if (typeof args === 'number') return args;
   const loaded = await loadCommandMappings('rewrite', args.values.mappings, io);
-  if (typeof loaded === 'number') return loaded;
   const images =
     args.positionals.length > 0
       ? args.positionals
