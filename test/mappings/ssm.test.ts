@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Mappings, parseMappingsJson } from '../../lambda/mappings/schema.ts';
 import { createMappingsSource, type LoadFailureKind } from '../../lambda/mappings/source.ts';
 import { createSsmClient, createSsmLoader, getParameterValue } from '../../lambda/mappings/ssm.ts';
+import { err, ok } from '../../lambda/result.ts';
 import { type LocalSsm, localAwsConfig, startLocalSsm } from '../helpers/ssm-server.ts';
 
 const NAME = '/docker-proxy-webhook/mappings';
@@ -24,10 +25,12 @@ function sourceOverSsm(loadTimeoutMs = 2_000) {
     load: createSsmLoader({ parameterName: NAME, client }),
     parse: (text) => {
       const r = parseMappingsJson(text);
-      return r.ok ? { ok: true, value: r.mappings } : { ok: false, error: r.error };
+      return r.ok ? ok(r.mappings) : err(r.error);
     },
     ttlMs: 60_000,
     loadTimeoutMs,
+    // The same bound for refreshes, so the SDK's own retry (after ≥0.5 s when throttled) is seen here.
+    refreshWaitMs: loadTimeoutMs,
     retryAfterMs: 0,
     now: () => clock,
     onLoadFailure: ({ error, kind }) => failures.push({ kind, name: error.name, message: error.message }),
