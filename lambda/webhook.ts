@@ -5,13 +5,8 @@
  * local server) decodes requests into calls on it and encodes what it returns.
  */
 import { mutateReview } from './admission/mutate.ts';
-import {
-  type AdmissionReview,
-  type AdmissionReviewResponse,
-  allowed,
-  errored,
-  type ReviewOutcome,
-} from './admission/review.ts';
+import type { ReviewOutcome } from './admission/outcome.ts';
+import { type AdmissionReview, type AdmissionReviewResponse, allowed, errored } from './admission/review.ts';
 import { validateReview } from './admission/validate.ts';
 import type { WebhookConfig } from './config.ts';
 import type { ValidateMode } from './constants.ts';

@@ -8,9 +8,10 @@
  */
 import type { ImageDecision } from '../images/decision.ts';
 import { isObject } from './json.ts';
+import { type ReviewOutcome, skippedOutcome } from './outcome.ts';
 import { appendItems, type JsonPatchOperation, pointer, replace, setMember } from './patch.ts';
-import { type ContainerDecision, containerLabel, decidePod } from './pod.ts';
-import { type AdmissionReview, allowed, patched, type ReviewOutcome, skippedOutcome } from './review.ts';
+import { containerLabel, decidePod, describeContainer } from './pod.ts';
+import { type AdmissionReview, allowed, patched } from './review.ts';
 
 /** Annotation recording each rewritten container's original image: JSON `{ "<container>": "<image>" }`. */
 export const ORIGINAL_IMAGES_ANNOTATION = 'docker-proxy-webhook/original-images';
@@ -18,20 +19,6 @@ export const ORIGINAL_IMAGES_ANNOTATION = 'docker-proxy-webhook/original-images'
 export interface MutateOptions {
   /** Compute and report everything, return no patch (the mappings document's `"mode": "observe"`). */
   readonly observe: boolean;
-}
-
-/** Warnings `kubectl` shows for images that are not pulled through a proxy. Shared with `/validate`. */
-export function problemWarning(entry: ContainerDecision): string | undefined {
-  const { decision } = entry;
-  const who = containerLabel(entry.list, entry.container);
-  if (decision.kind === 'unmapped') {
-    return decision.reason === undefined
-      ? `${who}: no proxy mapping for ${decision.input}; pulled from upstream`
-      : `${who}: ${decision.input} not rewritten: ${decision.reason}`;
-  }
-  if (decision.kind === 'invalid')
-    return `${who}: invalid image ${JSON.stringify(decision.input)}: ${decision.error.reason}`;
-  return undefined;
 }
 
 function readOriginals(pod: Record<string, unknown>): Record<string, string> | undefined {
@@ -75,7 +62,7 @@ export function mutateReview(
   const neededSecrets: string[] = [];
   const rewritten: string[] = [];
   for (const entry of decisions) {
-    const problem = problemWarning(entry);
+    const problem = describeContainer(entry, 'problem');
     if (problem !== undefined) warnings.push(problem);
     const { decision } = entry;
     if (decision.kind !== 'rewritten') continue;
