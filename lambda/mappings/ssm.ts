@@ -13,12 +13,10 @@
 import { GetParameterCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { SSM_CLIENT_LIMITS, SSM_TIER_MAX_BYTES } from '../constants.ts';
 
-// Re-exported for the importers that still name them here (infra/, the CLI); their home is constants.ts.
+// Re-exported only for the CLI, which still names them here; their home is constants.ts.
 export { SECRETS_MANAGER_REFERENCE } from '../constants.ts';
 /** @deprecated Import `SSM_TIER_MAX_BYTES.standard` from `lambda/constants.ts`. */
 export const SSM_STANDARD_TIER_MAX_BYTES: number = SSM_TIER_MAX_BYTES.standard;
-/** @deprecated Import `SSM_TIER_MAX_BYTES.advanced` from `lambda/constants.ts`. */
-export const SSM_ADVANCED_TIER_MAX_BYTES: number = SSM_TIER_MAX_BYTES.advanced;
 
 /** An SSM client with short timeouts and one retry; `overrides` for tests (endpoint, credentials). */
 export function createSsmClient(overrides: SSMClientConfig = {}): SSMClient {
