@@ -8,10 +8,9 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { attemptWithin } from './bounded-attempt.ts';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
 import { LOAD_BOUNDS, SECRETS_MANAGER_REFERENCE } from './constants.ts';
-import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
+import { type Mappings, parseMappingsJson } from './mappings/parse.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
 import { createSsmClient, createSsmLoader, getParameterValue } from './mappings/ssm.ts';
-import { err, ok } from './result.ts';
 import { count, createTelemetry, MetricName, type Telemetry } from './telemetry.ts';
 import type { WebhookDependencies } from './webhook.ts';
 
@@ -35,10 +34,7 @@ export function createConfiguredMappingsSource(
   }
   return createMappingsSource<Mappings>({
     load,
-    parse: (text) => {
-      const result = parseMappingsJson(text);
-      return result.ok ? ok(result.mappings) : err(result.error);
-    },
+    parse: parseMappingsJson,
     ttlMs: config.mappingsTtlSeconds * 1000,
     loadTimeoutMs: DEFAULTS.mappingsLoadTimeoutMs,
     onLoaded: ({ value, previous, durationMs }) =>

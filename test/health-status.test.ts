@@ -5,9 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readConfig } from '../lambda/config.ts';
 import { createHandler } from '../lambda/create-handler.ts';
 import { startLocalServer } from '../lambda/local/server.ts';
-import { type Mappings, parseMappingsJson } from '../lambda/mappings/schema.ts';
+import { type Mappings, parseMappingsJson } from '../lambda/mappings/parse.ts';
 import { createMappingsSource } from '../lambda/mappings/source.ts';
-import { err, ok } from '../lambda/result.ts';
 import { createTelemetry } from '../lambda/telemetry.ts';
 import { lambdaContext, restEvent } from './helpers/events.ts';
 import { loadFixture } from './helpers/fixtures.ts';
@@ -32,10 +31,7 @@ function healthz() {
       if (state.text instanceof Error) throw state.text;
       return state.text;
     },
-    parse: (text) => {
-      const r = parseMappingsJson(text);
-      return r.ok ? ok(r.mappings) : err(r.error);
-    },
+    parse: parseMappingsJson,
     ttlMs: TTL_MS,
     loadTimeoutMs: 1_000,
     retryAfterMs: 0,
