@@ -107,7 +107,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const config = readConfig({ ...options.env, MAPPINGS_FILE: mappingsFile, MAPPINGS_PARAMETER: undefined });
   const telemetry = options.telemetry ?? createTelemetry();
   const mappings = createConfiguredMappingsSource(config, telemetry);
-  mappings.start();
+  // Load before listening, so the first request finds the mappings (or their error reported).
+  await mappings.current();
   const token = config.pathToken;
   // The same health checks as in Lambda, over this machine's network (NODE_EXTRA_CA_CERTS for a private CA).
   const proxies = createConfiguredProxyHealth(options.env ?? {}, telemetry);

@@ -62,7 +62,6 @@ function fixedSource(mappings: Mappings): MappingsSource<Mappings> {
     lastError: undefined,
   };
   return {
-    start: () => undefined,
     current: async () => snapshot,
     peek: () => snapshot,
     refresh: async () => snapshot,
