@@ -11,7 +11,8 @@ import { decideImage } from '../images/rewrite.ts';
 import { healthPolicies } from '../mappings/health-policy.ts';
 import { toError } from '../result.ts';
 import { loadCommandMappings, MAPPINGS_OPTION, MAPPINGS_USAGE, parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, UsageError } from './io.ts';
+import { UsageError } from './errors.ts';
+import type { CliIo, Command } from './io.ts';
 import { commandProxyHealth, HEALTH_OPTIONS, HEALTH_USAGE, printProxyStates } from './proxy-health.ts';
 
 const USAGE = `usage: docker-proxy-webhook review [--mappings FILE] [--validate [--validate-mode warn|deny]] [--patched]
@@ -59,8 +60,12 @@ async function readReview(input: string, io: CliIo): Promise<AdmissionReview> {
     throw new UsageError(`review: ${input} is not valid JSON: ${toError(error).message}`, { cause: error });
   }
   const decoded = decodeAdmissionReview(value);
-  if (!decoded.ok) throw new UsageError(`review: ${input} is not an AdmissionReview: ${decoded.message}`);
-  return decoded.review;
+  if (!decoded.ok) {
+    throw new UsageError(`review: ${input} is not an AdmissionReview: ${decoded.error.message}`, {
+      cause: decoded.error,
+    });
+  }
+  return decoded.value;
 }
 
 /** The pod after applying the response's JSON Patch (the pod unchanged when there is none). */
