@@ -51,10 +51,11 @@ export type ApiGatewayResult = APIGatewayProxyResult & APIGatewayProxyStructured
 export type WebhookHandler = MiddyfiedHandler<ApiGatewayEvent, ApiGatewayResult, Error, Context>;
 
 type Endpoint = 'mutate' | 'validate' | 'healthz';
-const ENDPOINT_METHOD: Readonly<Record<Endpoint, string>> = {
-  mutate: 'POST',
-  validate: 'POST',
-  healthz: 'GET',
+/** HEAD on `/healthz` answers as GET does; the HTTP layer (API Gateway, the local server) sends no body. */
+const ENDPOINT_METHODS: Readonly<Record<Endpoint, readonly string[]>> = {
+  mutate: ['POST'],
+  validate: ['POST'],
+  healthz: ['GET', 'HEAD'],
 };
 
 /** One HTTP request, as both event versions describe it. */
@@ -346,9 +347,10 @@ async function handleEvent(
   }
   const endpoint = route(request.path, token);
   if (endpoint === undefined) return NOT_FOUND();
-  const method = ENDPOINT_METHOD[endpoint];
-  if (request.method !== method) {
-    return httpError(405, `${request.method} is not allowed here; use ${method}`, { allow: method });
+  const methods = ENDPOINT_METHODS[endpoint];
+  if (!methods.includes(request.method)) {
+    const allow = methods.join(', ');
+    return httpError(405, `${request.method} is not allowed here; use ${methods.join(' or ')}`, { allow });
   }
   if (endpoint === 'healthz') return await health(deps);
 

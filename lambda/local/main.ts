@@ -7,7 +7,13 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderWebhookConfigurations } from '../cluster/webhook-config.ts';
 import { ENV } from '../config.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, LocalServerError, startLocalServer } from './server.ts';
+import {
+  DEFAULT_ADVERTISE_HOST,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  LocalServerError,
+  startLocalServer,
+} from './server.ts';
 
 const USAGE = `usage: npm start -- [options]
 
@@ -17,8 +23,8 @@ const USAGE = `usage: npm start -- [options]
   --mappings FILE        mappings document (default ./mappings.json, else mappings.example.json); watched
   --san NAME             extra name or IP for the generated certificate (repeatable)
   --cert FILE --key FILE your own certificate and key instead of the local CA
-  --advertise-host HOST  host the cluster reaches this machine by, in the printed configuration
-                         (default host.docker.internal)
+  --advertise-host HOST  host the cluster reaches this machine by, in the printed configuration: a name,
+                         an IPv4 or IPv6 address (default ${DEFAULT_ADVERTISE_HOST})
   --write-config FILE    also write that configuration to FILE (for kubectl apply -f FILE)
 
 Webhook settings come from the environment as in Lambda: ${ENV.pathToken}, ${ENV.validateMode}, ${ENV.failClosed},
@@ -39,7 +45,7 @@ async function main(): Promise<number> {
         san: { type: 'string', multiple: true },
         cert: { type: 'string' },
         key: { type: 'string' },
-        'advertise-host': { type: 'string', default: 'host.docker.internal' },
+        'advertise-host': { type: 'string', default: DEFAULT_ADVERTISE_HOST },
         'write-config': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -71,7 +77,8 @@ async function main(): Promise<number> {
     mappingsFile: values.mappings === undefined ? undefined : resolve(cwd, values.mappings),
     certFile: values.cert === undefined ? undefined : resolve(cwd, values.cert),
     keyFile: values.key === undefined ? undefined : resolve(cwd, values.key),
-    sans: [...(values.san ?? []), advertise],
+    sans: values.san ?? [],
+    advertiseHost: advertise,
     env: process.env,
   });
   const token = server.dependencies.config.pathToken;
@@ -81,7 +88,7 @@ async function main(): Promise<number> {
   if (server.caPath !== undefined) out.write(`CA: ${server.caPath}\n`);
   out.write(`Mappings: ${server.mappingsFile} (watched)\n`);
   out.write(`Try: curl --cacert ${server.caPath ?? '<your CA>'} ${server.url}${prefix}/healthz\n\n`);
-  const clusterUrl = `https://${advertise}:${server.port}${prefix}`;
+  const clusterUrl = `${server.advertisedUrl}${prefix}`;
   const configuration = renderWebhookConfigurations(
     { mutateUrl: `${clusterUrl}/mutate`, caPem: server.caPem },
     ` For a local cluster (kind, minikube, k3d): kubectl apply -f this document.\n The apiserver reaches this machine as ${advertise}; change it with --advertise-host.`,
