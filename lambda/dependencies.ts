@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { WebhookDependencies } from './api.ts';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
 import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
@@ -16,6 +15,7 @@ import {
   SECRETS_MANAGER_REFERENCE,
 } from './mappings/ssm.ts';
 import { count, createTelemetry, MetricName, type Telemetry } from './telemetry.ts';
+import type { WebhookDependencies } from './webhook.ts';
 
 /** The mappings source the configuration asks for: the SSM parameter in AWS, a file locally. */
 export function createConfiguredMappingsSource(

@@ -1,16 +1,13 @@
 import fc from 'fast-check';
 import fastJsonPatch from 'fast-json-patch';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  type ApiGatewayEvent,
-  type ApiGatewayResult,
-  createHandler,
-  type WebhookDependencies,
-} from '../lambda/api.ts';
+import type { ApiGatewayEvent, ApiGatewayResult } from '../lambda/api-gateway.ts';
 import { readConfig } from '../lambda/config.ts';
+import { createHandler } from '../lambda/create-handler.ts';
 import { type Mappings, parseMappings } from '../lambda/mappings/schema.ts';
 import type { MappingsSnapshot, MappingsSource } from '../lambda/mappings/source.ts';
 import { createTelemetry, METRICS_NAMESPACE, MetricName } from '../lambda/telemetry.ts';
+import type { WebhookDependencies } from '../lambda/webhook.ts';
 import { type EventParts, httpApiEvent, lambdaContext, restEvent } from './helpers/events.ts';
 import { loadFixture } from './helpers/fixtures.ts';
 

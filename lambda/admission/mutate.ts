@@ -12,36 +12,22 @@
 import type { ImageDecision } from '../images/decision.ts';
 import { isObject } from './json.ts';
 import { originalImagesPatch } from './original-images.ts';
+import { type ReviewOutcome, skippedOutcome } from './outcome.ts';
 import { appendItems, type JsonPatchOperation, pointer, replace } from './patch.ts';
-import { type ContainerDecision, containerLabel, decidePod, type PodChange } from './pod.ts';
 import {
-  type AdmissionReview,
-  allowed,
-  patched,
-  type ReviewOutcome,
-  skippedOutcome,
-  WARNING_MAX_LENGTH,
-} from './review.ts';
+  type ContainerDecision,
+  containerLabel,
+  decidePod,
+  describeContainer,
+  type PodChange,
+} from './pod.ts';
+import { type AdmissionReview, allowed, patched, WARNING_MAX_LENGTH } from './review.ts';
 
 export { ORIGINAL_IMAGES_ANNOTATION } from './original-images.ts';
 
 export interface MutateOptions {
   /** Compute and report everything, return no patch (the mappings document's `"mode": "observe"`). */
   readonly observe: boolean;
-}
-
-/** Warnings `kubectl` shows for images that are not pulled through a proxy. Shared with `/validate`. */
-export function problemWarning(entry: ContainerDecision): string | undefined {
-  const { decision } = entry;
-  const who = containerLabel(entry.list, entry.container);
-  if (decision.kind === 'unmapped') {
-    return decision.reason === undefined
-      ? `${who}: no proxy mapping for ${decision.input}; pulled from upstream`
-      : `${who}: ${decision.input} not rewritten: ${decision.reason}`;
-  }
-  if (decision.kind === 'invalid')
-    return `${who}: invalid image ${JSON.stringify(decision.input)}: ${decision.error.reason}`;
-  return undefined;
 }
 
 function existingPullSecrets(pod: Record<string, unknown>): Set<string> {
@@ -135,7 +121,7 @@ export function mutateReview(
     // In observe mode nothing is rewritten, so a pull secret the proxy would need is no one's concern.
     const leftForSecret = entry !== decided.decisions[i];
     if (options.observe && leftForSecret) return;
-    const problem = problemWarning(entry);
+    const problem = describeContainer(entry, 'problem');
     if (problem !== undefined) warnings.push(problem);
   });
 

@@ -10,6 +10,7 @@
  * - Anything else — other kinds, other subresources (binding, eviction, status), DELETE, CONNECT — is skipped.
  */
 import type { ImageDecision } from '../images/decision.ts';
+import { type DescriptionForm, describeDecision } from '../images/describe.ts';
 import { isObject } from './json.ts';
 import type { AdmissionReview } from './review.ts';
 
@@ -117,6 +118,15 @@ export function selectContainers(review: AdmissionReview): PodSelection {
 /** How a container is named in warnings and in the original-images annotation. */
 export function containerLabel(list: ContainerList, name: string): string {
   return list === 'containers' ? name : list === 'initContainers' ? `init:${name}` : `ephemeral:${name}`;
+}
+
+/**
+ * A container's decision in one of the describer's forms, prefixed with the container (`init:migrate: …`):
+ * the warnings and denial entries `/mutate` and `/validate` write. `undefined` when the form says nothing.
+ */
+export function describeContainer(entry: ContainerDecision, form: DescriptionForm): string | undefined {
+  const text = describeDecision(entry.decision, form);
+  return text === undefined ? undefined : `${containerLabel(entry.list, entry.container)}: ${text}`;
 }
 
 /** The pod a review concerns with each selected container's decision, or why there is none. */

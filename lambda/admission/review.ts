@@ -8,7 +8,6 @@
 
 import { isObject } from './json.ts';
 import type { JsonPatchOperation } from './patch.ts';
-import type { ContainerDecision } from './pod.ts';
 
 export const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
 export type AdmissionVersion = (typeof ADMISSION_VERSIONS)[number];
@@ -62,16 +61,6 @@ export interface AdmissionReviewResponse {
   readonly apiVersion: AdmissionVersion;
   readonly kind: 'AdmissionReview';
   readonly response: AdmissionResponse;
-}
-
-/** What the admission core returns for one review: the response plus what the log line and metrics need. */
-export interface ReviewOutcome {
-  readonly response: AdmissionReviewResponse;
-  readonly decisions: readonly ContainerDecision[];
-  readonly patched: boolean;
-  readonly denied: boolean;
-  /** Why no image was examined (`not a pod`, `operation DELETE`, …); absent when images were examined. */
-  readonly skipped?: string;
 }
 
 export type DecodeResult = { ok: true; review: AdmissionReview } | { ok: false; message: string };
@@ -153,11 +142,6 @@ function respond(review: AdmissionReview, response: Omit<AdmissionResponse, 'uid
     ...(Object.keys(audit).length > 0 ? { auditAnnotations: audit } : {}),
   };
   return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response: body } as const;
-}
-
-/** The outcome of a review that concerns no image (not a pod, DELETE, another subresource…). */
-export function skippedOutcome(review: AdmissionReview, reason: string): ReviewOutcome {
-  return { response: allowed(review), decisions: [], patched: false, denied: false, skipped: reason };
 }
 
 /** Allowed, unchanged. */

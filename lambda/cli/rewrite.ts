@@ -1,4 +1,5 @@
 import type { ImageDecision } from '../images/decision.ts';
+import { describeDecision } from '../images/describe.ts';
 import { decideImage } from '../images/rewrite.ts';
 import { loadCommandMappings, MAPPINGS_OPTION, MAPPINGS_USAGE, parseCommandArgs } from './common.ts';
 import type { Command } from './io.ts';
@@ -22,23 +23,8 @@ export function decisionRecord(decision: ImageDecision): Record<string, string |
   };
   if (decision.kind !== 'invalid') record.normalized = decision.normalized;
   record.pullSecret = decision.kind === 'rewritten' ? decision.pullSecret : null;
-  record.reason = reasonOf(decision);
+  record.reason = describeDecision(decision, 'reason');
   return record;
-}
-
-function reasonOf(decision: ImageDecision): string | null {
-  switch (decision.kind) {
-    case 'rewritten':
-      return `registries[${JSON.stringify(decision.rule)}]`;
-    case 'already-proxied':
-      return `already under the proxy of registries[${JSON.stringify(decision.rule)}]`;
-    case 'ignored':
-      return `ignore ${JSON.stringify(decision.rule)}`;
-    case 'unmapped':
-      return decision.reason ?? `no registries key matches ${decision.normalized}`;
-    case 'invalid':
-      return decision.error.reason;
-  }
 }
 
 /** `docker-proxy-webhook rewrite`: see {@link USAGE}. */
@@ -69,7 +55,7 @@ export const rewrite: Command = async (argv, io) => {
   for (const decision of decisions) {
     const result = decision.image === decision.input ? '' : ` -> ${decision.image}`;
     io.stdout.write(
-      `${decision.kind.padEnd(15)} ${decision.input.padEnd(width)}${result}  (${reasonOf(decision)})\n`,
+      `${decision.kind.padEnd(15)} ${decision.input.padEnd(width)}${result}  (${describeDecision(decision, 'reason')})\n`,
     );
   }
   return 0;

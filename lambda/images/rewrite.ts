@@ -56,23 +56,3 @@ export function decideImage(input: string, mappings: Mappings): ImageDecision {
   }
   return { kind: 'rewritten', input, image, normalized, rule: rule.key, pullSecret: rule.pullSecret };
 }
-
-/** One line for humans: `rewritten  nginx:1.27 → harbor.example.com/dockerhub/library/nginx:1.27`. */
-export function describeDecision(decision: ImageDecision): string {
-  switch (decision.kind) {
-    case 'rewritten':
-      return `${decision.input} → ${decision.image} (registries[${JSON.stringify(decision.rule)}]${
-        decision.pullSecret === null ? '' : `, pull secret ${decision.pullSecret}`
-      })`;
-    case 'already-proxied':
-      return `${decision.input} is already under the proxy of registries[${JSON.stringify(decision.rule)}]`;
-    case 'ignored':
-      return `${decision.input} is ignored (${JSON.stringify(decision.rule)})`;
-    case 'unmapped':
-      return decision.reason === undefined
-        ? `${decision.input} (${decision.normalized}) matches no mapping`
-        : `${decision.input}: ${decision.reason}`;
-    case 'invalid':
-      return decision.error.message;
-  }
-}

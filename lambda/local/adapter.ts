@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import type { ApiGatewayResult } from '../api.ts';
+import type { ApiGatewayResult } from '../api-gateway.ts';
 
 /** The stage name the local events carry (the path has no stage, as with a REST API). */
 export const LOCAL_STAGE = 'local';

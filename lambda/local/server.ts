@@ -10,11 +10,12 @@ import { type AddressInfo, isIP } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { createHandler, type WebhookDependencies, type WebhookHandler } from '../api.ts';
 import { readConfig } from '../config.ts';
+import { createHandler, type WebhookHandler } from '../create-handler.ts';
 import { createConfiguredMappingsSource } from '../dependencies.ts';
 import { defaultMappingsPath } from '../mappings/file.ts';
 import { createTelemetry, type Telemetry } from '../telemetry.ts';
+import type { WebhookDependencies } from '../webhook.ts';
 import { localContext, toApiGatewayEvent, writeResult } from './adapter.ts';
 import { certificateName, ensureLocalCertificates } from './certs.ts';
 

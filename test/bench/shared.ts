@@ -1,8 +1,8 @@
 /** What the benchmark workers share: the pods, the mappings, the statistics. */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createHandler, type WebhookHandler } from '../../lambda/api.ts';
 import { readConfig } from '../../lambda/config.ts';
+import { createHandler, type WebhookHandler } from '../../lambda/create-handler.ts';
 import { parseMappings } from '../../lambda/mappings/schema.ts';
 import { createMappingsSource } from '../../lambda/mappings/source.ts';
 import { createTelemetry } from '../../lambda/telemetry.ts';

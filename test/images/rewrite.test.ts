@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideImage, describeDecision } from '../../lambda/images/rewrite.ts';
+import { describeDecision } from '../../lambda/images/describe.ts';
+import { decideImage } from '../../lambda/images/rewrite.ts';
 import { type Mappings, parseMappings } from '../../lambda/mappings/schema.ts';
 import { validReference } from '../helpers/arbitraries.ts';
 import { loadFixtureDir } from '../helpers/fixtures.ts';

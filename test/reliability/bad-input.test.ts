@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiGatewayResult } from '../../lambda/api.ts';
+import type { ApiGatewayResult } from '../../lambda/api-gateway.ts';
 import { type LocalServer, startLocalServer } from '../../lambda/local/server.ts';
 import { BAD_CASES, type BadCase, bodyBytes, eventBody, LEAK } from '../helpers/bad-input.ts';
 import { lambdaContext, restEvent } from '../helpers/events.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHandler } from '../../lambda/api.ts';
+import { createHandler } from '../../lambda/create-handler.ts';
 import { createDependencies } from '../../lambda/dependencies.ts';
 import { startLocalServer } from '../../lambda/local/server.ts';
 import { lambdaContext, restEvent } from '../helpers/events.ts';

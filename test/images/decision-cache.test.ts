@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DecisionCache } from '../lambda/api.ts';
-import { compileMappings } from './helpers/admission.ts';
+import { DecisionCache } from '../../lambda/images/decision-cache.ts';
+import { compileMappings } from '../helpers/admission.ts';
 
 const one = compileMappings({ version: 1, registries: { 'docker.io': 'a.example.com/hub' } });
 const two = compileMappings({ version: 1, registries: { 'docker.io': 'b.example.com/hub' } });

@@ -1,0 +1,156 @@
+/**
+ * The webhook, apart from any transport (controller-runtime's `pkg/webhook/admission` split: `http.go` decodes,
+ * the handler decides). It answers a decoded AdmissionReview for `/mutate` or `/validate` and reports its
+ * health; it knows no HTTP and no API Gateway. The transport (api-gateway.ts, reached through handler.ts or the
+ * local server) decodes requests into calls on it and encodes what it returns.
+ */
+import { mutateReview } from './admission/mutate.ts';
+import type { ReviewOutcome } from './admission/outcome.ts';
+import { type AdmissionReview, type AdmissionReviewResponse, allowed, errored } from './admission/review.ts';
+import { validateReview } from './admission/validate.ts';
+import type { WebhookConfig } from './config.ts';
+import type { ValidateMode } from './constants.ts';
+import { DecisionCache } from './images/decision-cache.ts';
+import type { Mappings } from './mappings/schema.ts';
+import type { MappingsSource } from './mappings/source.ts';
+import { toError } from './result.ts';
+import { count, MetricName, recordReview, type Telemetry } from './telemetry.ts';
+
+/** What the webhook and its transport need; built once per cold start (dependencies.ts) or per local server. */
+export interface WebhookDependencies {
+  readonly config: WebhookConfig;
+  readonly mappings: MappingsSource<Mappings>;
+  readonly telemetry: Telemetry;
+  /**
+   * Resolves the shared-secret path token; `undefined` when none is configured. Read by the transport (routing),
+   * not the webhook. Called per request: cache it.
+   */
+  readonly pathToken: () => Promise<string | undefined>;
+}
+
+/** The endpoints that answer an AdmissionReview. */
+export type ReviewEndpoint = 'mutate' | 'validate';
+
+/** What `health()` reports: the mappings state and the settings that change answers; never a secret. */
+export interface HealthReport {
+  /** `unavailable` until mappings were loaded once; `degraded` while serving mappings past their TTL. */
+  readonly status: 'ok' | 'degraded' | 'unavailable';
+  readonly mappings: {
+    readonly loaded: boolean;
+    readonly version: number | undefined;
+    readonly revision: string | undefined;
+    readonly mode: string | undefined;
+    readonly registries: number | undefined;
+    readonly ageSeconds: number | undefined;
+    readonly stale: boolean;
+    readonly lastError: string | undefined;
+  };
+  readonly validateMode: ValidateMode;
+  readonly failClosed: boolean;
+}
+
+/** The webhook: one call per review, one per health check. */
+export interface Webhook {
+  /** Answers one decoded review; never throws (fail-open, or fail-closed when configured, on internal errors). */
+  review(endpoint: ReviewEndpoint, review: AdmissionReview): Promise<AdmissionReviewResponse>;
+  /** Waits for the mappings like a review does (bounded), so a cold instance reports the truth, not "loading". */
+  health(): Promise<HealthReport>;
+}
+
+const NO_MAPPINGS_WARNING =
+  'docker-proxy-webhook: no registry mappings are loaded yet; images left unchanged (see the webhook logs)';
+const INTERNAL_ERROR_WARNING =
+  'docker-proxy-webhook: internal error; pod admitted unchanged (see the webhook logs)';
+
+/** Name, or the `generateName` prefix of pods created by controllers. */
+function podName(review: AdmissionReview): string | undefined {
+  const request = review.request;
+  if (request.name) return request.name;
+  const metadata = (request.object as { metadata?: { generateName?: unknown } } | undefined)?.metadata;
+  return typeof metadata?.generateName === 'string' ? `${metadata.generateName}*` : undefined;
+}
+
+/** The identifiers every log line about a review carries (never the pod spec). */
+function reviewIdentity(endpoint: ReviewEndpoint, review: AdmissionReview) {
+  const request = review.request;
+  return {
+    endpoint,
+    uid: request.uid,
+    namespace: request.namespace,
+    name: podName(review),
+    operation: request.operation,
+    subResource: request.subResource,
+    dryRun: request.dryRun === true,
+  };
+}
+
+/** Builds the webhook over its dependencies; keeps one decision cache for its lifetime. */
+export function createWebhook(deps: Omit<WebhookDependencies, 'pathToken'>): Webhook {
+  const { telemetry, config } = deps;
+  const decisions = new DecisionCache();
+
+  async function decideReview(endpoint: ReviewEndpoint, review: AdmissionReview) {
+    const base = reviewIdentity(endpoint, review);
+    const snapshot = await deps.mappings.current();
+    const mappings = snapshot.value;
+    if (mappings === undefined) {
+      count(telemetry, MetricName.ReviewsWithoutMappings);
+      telemetry.logger.warn('review answered without mappings', { ...base, lastError: snapshot.lastError });
+      return allowed(review, { warnings: [NO_MAPPINGS_WARNING] });
+    }
+    const decide = decisions.decider(mappings);
+    const outcome: ReviewOutcome =
+      endpoint === 'mutate'
+        ? mutateReview(review, decide, { observe: mappings.mode === 'observe' })
+        : validateReview(review, decide, { mode: config.validateMode });
+    recordReview(telemetry, {
+      ...base,
+      mappingsRevision: mappings.revision,
+      observe: mappings.mode === 'observe',
+      patched: outcome.patched,
+      denied: outcome.denied,
+      skipped: outcome.skipped,
+      decisions: outcome.decisions,
+    });
+    return outcome.response;
+  }
+
+  return {
+    async review(endpoint, review) {
+      try {
+        return await decideReview(endpoint, review);
+      } catch (error) {
+        count(telemetry, MetricName.ReviewErrors);
+        // The error object only: its message never holds the pod spec (the core builds messages from images).
+        telemetry.logger.error('review failed', {
+          ...reviewIdentity(endpoint, review),
+          failClosed: config.failClosed,
+          error: toError(error),
+        });
+        return config.failClosed
+          ? errored(review, 'docker-proxy-webhook: internal error; denied because FAIL_CLOSED is set')
+          : allowed(review, { warnings: [INTERNAL_ERROR_WARNING] });
+      }
+    },
+
+    async health() {
+      const snapshot = await deps.mappings.current();
+      const mappings = snapshot.value;
+      return {
+        status: mappings === undefined ? 'unavailable' : snapshot.stale ? 'degraded' : 'ok',
+        mappings: {
+          loaded: mappings !== undefined,
+          version: mappings?.version,
+          revision: mappings?.revision,
+          mode: mappings?.mode,
+          registries: mappings?.registryCount,
+          ageSeconds: snapshot.ageMs === undefined ? undefined : Math.round(snapshot.ageMs / 1000),
+          stale: snapshot.stale,
+          lastError: snapshot.lastError,
+        },
+        validateMode: config.validateMode,
+        failClosed: config.failClosed,
+      };
+    },
+  };
+}
