@@ -179,7 +179,7 @@ describe.each(flavours)('routing through %s events', (_name, event) => {
     const result = await webhook({ token }).call(event(parts));
     // Assess
     expect(result.statusCode).toBe(status);
-    if (status === 405) expect(result.headers?.allow).toBe(parts.method === 'GET' ? 'POST' : 'GET');
+    if (status === 405) expect(result.headers?.allow).toBe(parts.path === '/healthz' ? 'GET, HEAD' : 'POST');
     if (status === 404) expect(parseBody(result)).toEqual({ message: 'not found' });
   });
 
