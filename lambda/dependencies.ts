@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
-import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
+import { type Mappings, parseMappingsJson } from './mappings/parse.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
 import {
   createSsmClient,
@@ -37,10 +37,7 @@ export function createConfiguredMappingsSource(
   }
   return createMappingsSource<Mappings>({
     load,
-    parse: (text) => {
-      const result = parseMappingsJson(text);
-      return result.ok ? { ok: true, value: result.mappings } : { ok: false, error: result.error };
-    },
+    parse: parseMappingsJson,
     ttlMs: config.mappingsTtlSeconds * 1000,
     loadTimeoutMs: DEFAULTS.mappingsLoadTimeoutMs,
     onLoaded: ({ value, previous, durationMs }) =>
