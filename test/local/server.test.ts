@@ -256,15 +256,7 @@ describe('npm start (the process)', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'dpw-start-'));
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'lambda/local/main.ts'),
-        '--port',
-        '0',
-        '--write-config',
-        'webhook.yaml',
-      ],
+      [join(ROOT, 'lambda/cli/bin.mjs'), 'serve', '--port', '0', '--write-config', 'webhook.yaml'],
       {
         cwd: ROOT,
         env: { ...process.env, INIT_CWD: cwd },
@@ -302,15 +294,7 @@ describe('npm start (the process)', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'dpw-start-v6-'));
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'lambda/local/main.ts'),
-        '--port',
-        '0',
-        '--advertise-host',
-        'fd00:10:244::1',
-      ],
+      [join(ROOT, 'lambda/cli/bin.mjs'), 'serve', '--port', '0', '--advertise-host', 'fd00:10:244::1'],
       { cwd: ROOT, env: { ...process.env, INIT_CWD: cwd } },
     );
     let stdout = '';
