@@ -14,6 +14,7 @@ import { ENV } from '../lambda/config.ts';
 import { DEFAULTS, SECRETS_MANAGER_REFERENCE, type ValidateMode } from '../lambda/constants.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/telemetry-names.ts';
 import { BUNDLE_OPTIONS, ESM_REQUIRE_SHIM, HANDLER_ENTRY, HANDLER_EXPORT } from './bundling.ts';
+import type { WebhookVpc } from './webhook-vpc.ts';
 
 /** The repository root (where package-lock.json is). */
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
@@ -43,6 +44,8 @@ export interface WebhookFunctionProps {
   readonly provisionedConcurrency?: number;
   /** Log retention in days. @default 30 */
   readonly logRetentionDays?: number;
+  /** Run in your VPC (webhook-vpc.ts). @default - outside any VPC */
+  readonly placement?: WebhookVpc;
 }
 
 /** NodejsFunction's bundling: the local esbuild with the options `npm run build` uses (no Docker). */
@@ -117,7 +120,22 @@ export class WebhookFunction extends Construct {
       environment,
       reservedConcurrentExecutions: props.reservedConcurrency,
       bundling: BUNDLING,
+      ...(props.placement === undefined
+        ? {}
+        : {
+            vpc: props.placement.vpc,
+            vpcSubnets: props.placement.subnets,
+            securityGroups: props.placement.securityGroups,
+          }),
     });
+    if (props.placement !== undefined) {
+      props.placement.grantNetworkInterfaces(role);
+      // In a VPC, CDK makes the function depend on the role and its policy (the ENI permissions must exist
+      // first). The role is already a dependency through `Role: GetAtt` (cfn-lint W3005): keep only the policy.
+      const policy = role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
+      const cfnFunction = this.function.node.defaultChild as lambda.CfnFunction;
+      cfnFunction.addOverride('DependsOn', [Stack.of(this).getLogicalId(policy)]);
+    }
 
     this.target =
       provisioned > 0

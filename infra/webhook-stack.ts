@@ -7,7 +7,8 @@ import { MappingsParameter } from './mappings-parameter.ts';
 import { Monitoring } from './monitoring.ts';
 import { addOutputs } from './outputs.ts';
 import { WebhookApi } from './webhook-api.ts';
-import { PROJECT_ROOT, WebhookFunction } from './webhook-function.ts';
+import { PROJECT_ROOT, WebhookFunction, WebhookPropsError } from './webhook-function.ts';
+import { WebhookVpc } from './webhook-vpc.ts';
 
 export interface WebhookStackProps extends StackProps {
   /** Every deployment option (see infra/context.ts for meanings and defaults). */
@@ -41,9 +42,22 @@ export class WebhookStack extends Stack {
     const pathTokenSecretName = `${this.stackName}/path-token`;
     if (o.pathToken) this.pathTokenSecret = createPathTokenSecret(this, pathTokenSecretName);
 
+    if (o.vpcId === undefined && o.vpcSubnetIds.length > 0) {
+      throw new WebhookPropsError('vpcSubnetIds needs vpcId: the VPC the subnets belong to');
+    }
+    const placement =
+      o.vpcId === undefined
+        ? undefined
+        : new WebhookVpc(this, 'Vpc', {
+            vpcId: o.vpcId,
+            subnetIds: o.vpcSubnetIds,
+            securityGroupIds: o.vpcSecurityGroupIds,
+            ssmEndpoint: o.vpcSsmEndpoint,
+          });
     // The options carry the same names as the constructs' props.
     this.webhook = new WebhookFunction(this, 'Webhook', {
       ...o,
+      placement,
       mappingsParameter: this.mappings.parameter,
       pathTokenSecret: this.pathTokenSecret,
       pathTokenSecretName,

@@ -260,6 +260,7 @@ describe('monitoring', () => {
     expect(ours.map((a) => a.MetricName).sort()).toEqual(
       [
         MetricName.ImagesUnmapped,
+        MetricName.ImagesProxyUnavailable,
         MetricName.MappingsLoadFailures,
         MetricName.ReviewErrors,
         MetricName.ReviewsWithoutMappings,
@@ -275,6 +276,7 @@ describe('monitoring', () => {
     ['AWS/ApiGateway', '5XXError', 1],
     ['AWS/ApiGateway', 'Latency', 2000],
     [METRICS_NAMESPACE, MetricName.ImagesUnmapped, 1],
+    [METRICS_NAMESPACE, MetricName.ImagesProxyUnavailable, 1],
   ])('alarms on %s %s at %d, with a description saying what to do', (namespace, metric, threshold) => {
     const alarm = alarms(defaults.template).find((a) => a.Namespace === namespace && a.MetricName === metric);
     expect(alarm).toMatchObject({ Threshold: threshold, AlarmActions: [expect.anything()] });
