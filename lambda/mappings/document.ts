@@ -73,7 +73,7 @@ export const documentSchema = z
       .record(z.string(), mappingSchema)
       .check(
         described(
-          'Keys: upstream registry host[:port] (or *.suffix for any subdomain), optionally followed by a repository path prefix. Values: the proxy prefix, or { proxy, pullSecret }.',
+          "Keys: upstream registry host[:port] (or *.suffix for any subdomain), optionally followed by a repository path prefix. Values: the proxy prefix, or { proxy, pullSecret }. One-to-one: two entries whose proxy prefixes are equal or nested must rewrite alike (the wider key giving the narrower key's images the narrower proxy).",
         ),
       ),
     ignore: z
