@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   Duration,
+  type aws_ec2 as ec2,
   aws_iam as iam,
   aws_lambda as lambda,
   aws_logs as logs,
@@ -14,7 +15,6 @@ import { ENV } from '../lambda/config.ts';
 import { DEFAULTS, SECRETS_MANAGER_REFERENCE, type ValidateMode } from '../lambda/constants.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/telemetry-names.ts';
 import { BUNDLE_OPTIONS, ESM_REQUIRE_SHIM, HANDLER_ENTRY, HANDLER_EXPORT } from './bundling.ts';
-import type { WebhookVpc } from './webhook-vpc.ts';
 
 /** The repository root (where package-lock.json is). */
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
@@ -44,8 +44,16 @@ export interface WebhookFunctionProps {
   readonly provisionedConcurrency?: number;
   /** Log retention in days. @default 30 */
   readonly logRetentionDays?: number;
-  /** Run in your VPC (webhook-vpc.ts). @default - outside any VPC */
-  readonly placement?: WebhookVpc;
+  /** Run in your VPC (`WebhookVpc`, webhook-vpc.ts). @default - outside any VPC */
+  readonly placement?: FunctionPlacement;
+}
+
+/** Where the function runs in a VPC, and the permissions that needs. */
+export interface FunctionPlacement {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroups: ec2.ISecurityGroup[];
+  grantNetworkInterfaces(role: iam.Role): void;
 }
 
 /** NodejsFunction's bundling: the local esbuild with the options `npm run build` uses (no Docker). */

@@ -8,7 +8,7 @@
  */
 import { aws_ec2 as ec2, Fn, aws_iam as iam, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { WebhookPropsError } from './webhook-function.ts';
+import { type FunctionPlacement, WebhookPropsError } from './webhook-function.ts';
 
 export interface WebhookVpcProps {
   /** The VPC (`vpc-…`) the subnets belong to. */
@@ -26,7 +26,7 @@ export interface WebhookVpcProps {
 }
 
 /** What the function is given: where it runs. */
-export class WebhookVpc extends Construct {
+export class WebhookVpc extends Construct implements FunctionPlacement {
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   readonly securityGroups: ec2.ISecurityGroup[];
