@@ -9,6 +9,8 @@ import {
 import type { Construct } from 'constructs';
 import type { DeploymentOptions } from './context.ts';
 import { defaultMappingsFile } from './context.ts';
+import type { EcrCache } from './ecr-cache.ts';
+import { addEcrCache, ecrCacheMappingsFile } from './ecr-cache-stack.ts';
 import { MappingsParameter } from './mappings-parameter.ts';
 import { Monitoring } from './monitoring.ts';
 import { TOKEN_PARAMETER, WebhookApi } from './webhook-api.ts';
@@ -47,6 +49,8 @@ export class WebhookStack extends Stack {
   readonly monitoring: Monitoring;
   readonly mappings: MappingsParameter;
   readonly pathTokenSecret?: secretsmanager.Secret;
+  /** The ECR pull-through cache, when `ecrCache` names upstreams. */
+  readonly ecrCache?: EcrCache;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, {
@@ -55,9 +59,11 @@ export class WebhookStack extends Stack {
       ...props,
     });
     const o = props.options;
-    const file = o.mappingsFile ?? defaultMappingsFile(PROJECT_ROOT);
+    const cacheOn = o.ecrCache.length > 0;
+    const given = o.mappingsFile ?? (cacheOn ? ecrCacheMappingsFile : defaultMappingsFile)(PROJECT_ROOT);
+    const file = isAbsolute(given) ? given : join(PROJECT_ROOT, given);
     this.mappings = new MappingsParameter(this, 'Mappings', {
-      file: isAbsolute(file) ? file : join(PROJECT_ROOT, file),
+      file,
       parameterName: o.mappingsParameterName,
     });
 
@@ -89,6 +95,8 @@ export class WebhookStack extends Stack {
       provisionedConcurrency: o.provisionedConcurrency,
       logRetentionDays: o.logRetentionDays,
     });
+
+    this.ecrCache = addEcrCache(this, o, { function: this.webhook.function, mappingsFile: file });
 
     this.webhookApi = new WebhookApi(this, 'Api', {
       handler: this.webhook.target,

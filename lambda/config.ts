@@ -2,6 +2,7 @@
  * The webhook's configuration: environment variables, read once at cold start. Pure: no AWS imports, so
  * `infra/` imports the names and defaults from here and the stack and the function cannot disagree.
  */
+import { parseMappingsJson } from './mappings/schema.ts';
 
 /** Environment variable names the function reads. */
 export const ENV = {
@@ -24,6 +25,11 @@ export const ENV = {
   failClosed: 'FAIL_CLOSED',
   /** Largest request body accepted, in bytes; larger bodies get HTTP 413. */
   maxBodyBytes: 'MAX_BODY_BYTES',
+  /**
+   * The mappings document the stack generates for its ECR pull-through cache rules (JSON), combined with the
+   * loaded document at every load (`mappings/combine.ts`). Set by the stack only when `ecrCache` is on.
+   */
+  generatedMappings: 'GENERATED_MAPPINGS',
 } as const;
 
 export type ValidateMode = 'warn' | 'deny';
@@ -54,6 +60,8 @@ export interface WebhookConfig {
   readonly validateMode: ValidateMode;
   readonly failClosed: boolean;
   readonly maxBodyBytes: number;
+  /** The generated mappings document (validated), or `undefined` when the stack generates none. */
+  readonly generatedMappings: unknown;
 }
 
 /** Thrown at cold start when an environment variable has a value the function cannot use. */
@@ -92,6 +100,14 @@ function oneOf<T extends string>(
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value === '' ? undefined : value;
 
+/** The stack's generated document, checked once at cold start: a bad one is a deployment fault, not a load. */
+function generatedDocument(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  const parsed = parseMappingsJson(text);
+  if (!parsed.ok) throw new ConfigError(`${ENV.generatedMappings} is invalid:\n${parsed.error.message}`);
+  return parsed.mappings.document;
+}
+
 /** Reads and validates the configuration; throws {@link ConfigError} naming the variable at fault. */
 export function readConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
   const pathToken = nonEmpty(env[ENV.pathToken]);
@@ -108,5 +124,6 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): W
     validateMode: oneOf(env, ENV.validateMode, ['warn', 'deny'], DEFAULTS.validateMode),
     failClosed: oneOf(env, ENV.failClosed, ['true', 'false'], 'false') === 'true',
     maxBodyBytes: positiveInteger(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
+    generatedMappings: generatedDocument(nonEmpty(env[ENV.generatedMappings])),
   };
 }

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
+import { combineMappingsJson, GENERATED_SOURCE } from './mappings/combine.ts';
 import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
 import {
@@ -38,7 +39,12 @@ export function createConfiguredMappingsSource(
   return createMappingsSource<Mappings>({
     load,
     parse: (text) => {
-      const result = parseMappingsJson(text);
+      // With the stack's ECR cache, every load is the user's document combined with the generated one.
+      const generated = config.generatedMappings;
+      const result =
+        generated === undefined
+          ? parseMappingsJson(text)
+          : combineMappingsJson(text, describe, { source: GENERATED_SOURCE, value: generated });
       return result.ok ? { ok: true, value: result.mappings } : { ok: false, error: result.error };
     },
     ttlMs: config.mappingsTtlSeconds * 1000,

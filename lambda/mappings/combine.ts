@@ -24,6 +24,9 @@ import {
   parseMappings,
 } from './schema.ts';
 
+/** How messages name the document the stack generates for its cache rules. */
+export const GENERATED_SOURCE = 'the mappings generated for the ECR pull-through cache (ecrCache)';
+
 /** A document and where it came from, for messages (`SSM parameter /x`, `mappings.json`). */
 export interface SourcedDocument {
   readonly source: string;
