@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULTS, VALIDATE_MODES, type ValidateMode, WEBHOOK_TIMEOUT_RANGE } from '../lambda/constants.ts';
 import { ECR_CACHE_OPTIONS } from './ecr-cache-options.ts';
 
 /** Thrown by {@link readDeploymentOptions} for a context value it cannot use. */
@@ -101,8 +102,8 @@ export const OPTIONS = {
   }),
   mappingsParameterName: option({
     description: 'SSM parameter holding the mappings document',
-    shownDefault: '/docker-proxy-webhook/mappings',
-    fallback: '/docker-proxy-webhook/mappings',
+    shownDefault: DEFAULTS.mappingsParameterName,
+    fallback: DEFAULTS.mappingsParameterName as string,
     parse: (n, raw) =>
       typeof raw === 'string' && PARAMETER_NAME.test(raw) && !raw.startsWith('/aws')
         ? raw
@@ -110,8 +111,8 @@ export const OPTIONS = {
   }),
   mappingsTtlSeconds: option({
     description: 'seconds before the function re-reads the parameter',
-    shownDefault: '60',
-    fallback: 60,
+    shownDefault: String(DEFAULTS.mappingsTtlSeconds),
+    fallback: DEFAULTS.mappingsTtlSeconds as number,
     parse: (n, raw) => integer(n, raw, 1, 3600),
   }),
   pathToken: option({
@@ -120,23 +121,24 @@ export const OPTIONS = {
     fallback: true,
     parse: boolean,
   }),
-  validateMode: option<'warn' | 'deny'>({
+  validateMode: option<ValidateMode>({
     description: '`/validate` answer for images not pulled through a proxy: `warn` or `deny`',
-    shownDefault: 'warn',
-    fallback: 'warn',
-    parse: (n, raw) => oneOf(n, raw, ['warn', 'deny'] as const),
+    shownDefault: DEFAULTS.validateMode,
+    fallback: DEFAULTS.validateMode,
+    parse: (n, raw) => oneOf(n, raw, VALIDATE_MODES),
   }),
   failClosed: option({
     description: 'deny (500) instead of allowing unchanged when the webhook itself fails',
-    shownDefault: 'false',
-    fallback: false,
+    shownDefault: String(DEFAULTS.failClosed),
+    fallback: DEFAULTS.failClosed as boolean,
     parse: boolean,
   }),
   webhookTimeoutSeconds: option({
     description: '`timeoutSeconds` of the webhook configurations; the Lambda timeout must be below it',
-    shownDefault: '10',
-    fallback: 10,
-    parse: (n, raw) => integer(n, raw, 2, 30),
+    shownDefault: String(DEFAULTS.webhookTimeoutSeconds),
+    fallback: DEFAULTS.webhookTimeoutSeconds as number,
+    // At least 2: the Lambda timeout (at least 1 s) must be below it.
+    parse: (n, raw) => integer(n, raw, WEBHOOK_TIMEOUT_RANGE.min + 1, WEBHOOK_TIMEOUT_RANGE.max),
   }),
   memorySize: option({
     description: 'Lambda memory (MB); CPU grows with it, so it also shortens cold starts',
@@ -243,7 +245,10 @@ export type DeploymentOptions = {
   -readonly [K in OptionName]: (typeof OPTIONS)[K]['fallback'];
 };
 
-/** Reads every option from a context lookup; unknown `dpw:`-free keys are CDK's own and are left alone. */
+/**
+ * Reads every option from a context lookup. Only the keys of {@link OPTIONS} are read: any other context key
+ * (CDK's own `@aws-cdk/…` feature flags, `aws:cdk:…`) is left alone.
+ */
 export function readDeploymentOptions(tryGetContext: (key: string) => unknown): DeploymentOptions {
   const options: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec<unknown>][]) {

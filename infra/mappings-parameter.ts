@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { aws_ssm as ssm } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { DEFAULTS, SSM_TIER_MAX_BYTES } from '../lambda/constants.ts';
+// The pure parser only (zod, no AWS SDK): the stack validates with the very schema the function uses.
 import { parseMappingsJson } from '../lambda/mappings/schema.ts';
-import { SSM_ADVANCED_TIER_MAX_BYTES, SSM_STANDARD_TIER_MAX_BYTES } from '../lambda/mappings/ssm.ts';
 
 /** Thrown at synth when the mappings file cannot seed the parameter. */
 export class MappingsFileError extends Error {
@@ -43,16 +44,16 @@ export class MappingsParameter extends Construct {
     }
     const value = JSON.stringify(JSON.parse(text));
     const bytes = Buffer.byteLength(value);
-    if (bytes > SSM_ADVANCED_TIER_MAX_BYTES) {
+    if (bytes > SSM_TIER_MAX_BYTES.advanced) {
       throw new MappingsFileError(
-        `mappings file ${props.file} is ${bytes} bytes compacted; an SSM parameter holds at most ${SSM_ADVANCED_TIER_MAX_BYTES}`,
+        `mappings file ${props.file} is ${bytes} bytes compacted; an SSM parameter holds at most ${SSM_TIER_MAX_BYTES.advanced}`,
       );
     }
     this.revision = parsed.mappings.revision;
     this.parameter = new ssm.StringParameter(this, 'Parameter', {
-      parameterName: props.parameterName ?? '/docker-proxy-webhook/mappings',
+      parameterName: props.parameterName ?? DEFAULTS.mappingsParameterName,
       stringValue: value,
-      tier: bytes > SSM_STANDARD_TIER_MAX_BYTES ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+      tier: bytes > SSM_TIER_MAX_BYTES.standard ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
       description:
         'docker-proxy-webhook registry mappings (JSON). Edits take effect within MAPPINGS_TTL_SECONDS.',
     });

@@ -8,13 +8,11 @@ import {
   aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { DEFAULTS, TOKEN_PLACEHOLDER } from '../lambda/constants.ts';
 import { WebhookPropsError } from './webhook-function.ts';
 
 /** The stage name in every URL. */
 export const STAGE_NAME = 'webhook';
-
-/** The path parameter that carries the shared-secret token; API Gateway logs only `{token}`, never its value. */
-export const TOKEN_PARAMETER = '{token}';
 
 export interface WebhookApiProps {
   /** The Lambda (or alias) every route proxies to. */
@@ -74,27 +72,7 @@ export class WebhookApi extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
     super(scope, id);
-    const endpointType = props.endpointType ?? 'REGIONAL';
-    const vpcEndpointIds = props.vpcEndpointIds ?? [];
-    const cidrs = props.allowedSourceCidrs ?? [];
-    if (endpointType === 'PRIVATE' && vpcEndpointIds.length === 0) {
-      throw new WebhookPropsError(
-        'endpointType PRIVATE needs vpcEndpointIds (the execute-api interface endpoints your cluster reaches the API through)',
-      );
-    }
-    if (endpointType === 'REGIONAL' && vpcEndpointIds.length > 0) {
-      throw new WebhookPropsError(
-        `vpcEndpointIds (${vpcEndpointIds.join(', ')}) only apply to endpointType PRIVATE; set endpointType=PRIVATE or remove them`,
-      );
-    }
-    const rate = props.throttleRateLimit ?? 100;
-    const burst = props.throttleBurstLimit ?? 200;
-    if (burst < rate / 10) {
-      throw new WebhookPropsError(
-        `throttleBurstLimit (${burst}) is far below throttleRateLimit (${rate}); bursts of pod creations would be throttled`,
-      );
-    }
-
+    const { endpointType, vpcEndpointIds, cidrs, rate, burst } = checkProps(props);
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
     });
@@ -126,9 +104,9 @@ export class WebhookApi extends Construct {
 
     const integration = new apigateway.LambdaIntegration(props.handler, {
       proxy: true,
-      timeout: Duration.seconds(Math.min(props.webhookTimeoutSeconds ?? 10, 29)),
+      timeout: Duration.seconds(Math.min(props.webhookTimeoutSeconds ?? DEFAULTS.webhookTimeoutSeconds, 29)),
     });
-    const root = props.pathToken === true ? this.api.root.addResource(TOKEN_PARAMETER) : this.api.root;
+    const root = props.pathToken === true ? this.api.root.addResource(TOKEN_PLACEHOLDER) : this.api.root;
     root.addResource('mutate').addMethod('POST', integration);
     root.addResource('validate').addMethod('POST', integration);
     root.addResource('healthz').addMethod('GET', integration);
@@ -137,34 +115,7 @@ export class WebhookApi extends Construct {
     // RestApi adds an `Endpoint` output of the bare stage URL; ours (MutateUrl…) are the ones to use.
     this.api.node.tryRemoveChild('Endpoint');
 
-    if (props.waf === true) {
-      this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
-        scope: 'REGIONAL',
-        defaultAction: { allow: {} },
-        visibilityConfig: {
-          cloudWatchMetricsEnabled: true,
-          metricName: 'DockerProxyWebhookAcl',
-          sampledRequestsEnabled: false,
-        },
-        rules: [
-          {
-            name: 'RatePerSourceIp',
-            priority: 0,
-            action: { block: {} },
-            statement: { rateBasedStatement: { limit: props.wafRateLimit ?? 10000, aggregateKeyType: 'IP' } },
-            visibilityConfig: {
-              cloudWatchMetricsEnabled: true,
-              metricName: 'RatePerSourceIp',
-              sampledRequestsEnabled: false,
-            },
-          },
-        ],
-      });
-      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-        resourceArn: this.api.deploymentStage.stageArn,
-        webAclArn: this.webAcl.attrArn,
-      });
-    }
+    if (props.waf === true) this.webAcl = attachWebAcl(this, this.api, props.wafRateLimit ?? 10000);
   }
 }
 
@@ -212,4 +163,60 @@ function resourcePolicy(
     );
   }
   return new iam.PolicyDocument({ statements });
+}
+
+/** Checks the props against each other; returns the values with their defaults. */
+function checkProps(props: WebhookApiProps) {
+  const endpointType = props.endpointType ?? 'REGIONAL';
+  const vpcEndpointIds = props.vpcEndpointIds ?? [];
+  const cidrs = props.allowedSourceCidrs ?? [];
+  if (endpointType === 'PRIVATE' && vpcEndpointIds.length === 0) {
+    throw new WebhookPropsError(
+      'endpointType PRIVATE needs vpcEndpointIds (the execute-api interface endpoints your cluster reaches the API through)',
+    );
+  }
+  if (endpointType === 'REGIONAL' && vpcEndpointIds.length > 0) {
+    throw new WebhookPropsError(
+      `vpcEndpointIds (${vpcEndpointIds.join(', ')}) only apply to endpointType PRIVATE; set endpointType=PRIVATE or remove them`,
+    );
+  }
+  const rate = props.throttleRateLimit ?? 100;
+  const burst = props.throttleBurstLimit ?? 200;
+  if (burst < rate / 10) {
+    throw new WebhookPropsError(
+      `throttleBurstLimit (${burst}) is far below throttleRateLimit (${rate}); bursts of pod creations would be throttled`,
+    );
+  }
+  return { endpointType, vpcEndpointIds, cidrs, rate, burst };
+}
+
+/** A WAF web ACL with a per-source-IP rate-based rule, associated with the API's stage. */
+function attachWebAcl(scope: Construct, api: apigateway.RestApi, rateLimit: number): wafv2.CfnWebACL {
+  const webAcl = new wafv2.CfnWebACL(scope, 'WebAcl', {
+    scope: 'REGIONAL',
+    defaultAction: { allow: {} },
+    visibilityConfig: {
+      cloudWatchMetricsEnabled: true,
+      metricName: 'DockerProxyWebhookAcl',
+      sampledRequestsEnabled: false,
+    },
+    rules: [
+      {
+        name: 'RatePerSourceIp',
+        priority: 0,
+        action: { block: {} },
+        statement: { rateBasedStatement: { limit: rateLimit, aggregateKeyType: 'IP' } },
+        visibilityConfig: {
+          cloudWatchMetricsEnabled: true,
+          metricName: 'RatePerSourceIp',
+          sampledRequestsEnabled: false,
+        },
+      },
+    ],
+  });
+  new wafv2.CfnWebACLAssociation(scope, 'WebAclAssociation', {
+    resourceArn: api.deploymentStage.stageArn,
+    webAclArn: webAcl.attrArn,
+  });
+  return webAcl;
 }

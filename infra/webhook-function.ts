@@ -11,7 +11,7 @@ import {
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambda/config.ts';
-import { SECRETS_MANAGER_REFERENCE } from '../lambda/mappings/ssm.ts';
+import { DEFAULTS, SECRETS_MANAGER_REFERENCE, type ValidateMode } from '../lambda/constants.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/telemetry-names.ts';
 import { BUNDLE_OPTIONS, ESM_REQUIRE_SHIM, HANDLER_ENTRY, HANDLER_EXPORT } from './bundling.ts';
 
@@ -28,7 +28,7 @@ export interface WebhookFunctionProps {
   /** The secret's name (SSM's Secrets Manager reference is by name). Required with `pathTokenSecret`. */
   readonly pathTokenSecretName?: string;
   /** `/validate` mode. @default 'warn' */
-  readonly validateMode?: 'warn' | 'deny';
+  readonly validateMode?: ValidateMode;
   /** Deny instead of allowing unchanged when the webhook itself fails. @default false */
   readonly failClosed?: boolean;
   /** Memory in MB (128–10240). @default 512 */
@@ -44,6 +44,19 @@ export interface WebhookFunctionProps {
   /** Log retention in days. @default 30 */
   readonly logRetentionDays?: number;
 }
+
+/** NodejsFunction's bundling: the local esbuild with the options `npm run build` uses (no Docker). */
+const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: BUNDLE_OPTIONS.target,
+  minify: BUNDLE_OPTIONS.minify,
+  sourceMap: BUNDLE_OPTIONS.sourcemap,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  mainFields: [...BUNDLE_OPTIONS.mainFields],
+  banner: ESM_REQUIRE_SHIM,
+  externalModules: [...BUNDLE_OPTIONS.external],
+  forceDockerBundling: false,
+};
 
 /** Thrown when props are inconsistent; the message shows the values and the fix. */
 export class WebhookPropsError extends Error {
@@ -63,26 +76,7 @@ export class WebhookFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookFunctionProps) {
     super(scope, id);
-    const timeoutSeconds = props.timeoutSeconds ?? 5;
-    const webhookTimeoutSeconds = props.webhookTimeoutSeconds ?? 10;
-    const memorySize = props.memorySize ?? 512;
-    if (timeoutSeconds >= webhookTimeoutSeconds) {
-      throw new WebhookPropsError(
-        `timeoutSeconds (${timeoutSeconds}) must be below webhookTimeoutSeconds (${webhookTimeoutSeconds}): the apiserver would give up first and apply its failurePolicy`,
-      );
-    }
-    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
-      throw new WebhookPropsError(
-        `memorySize (${memorySize}) must be a whole number of MB from 128 to 10240`,
-      );
-    }
-    const provisioned = props.provisionedConcurrency ?? 0;
-    if (props.reservedConcurrency !== undefined && provisioned > props.reservedConcurrency) {
-      throw new WebhookPropsError(
-        `provisionedConcurrency (${provisioned}) cannot exceed reservedConcurrency (${props.reservedConcurrency})`,
-      );
-    }
-
+    const { timeoutSeconds, memorySize, provisioned } = checkProps(props);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
     });
@@ -98,34 +92,12 @@ export class WebhookFunction extends Construct {
         resources: [props.mappingsParameter.parameterArn],
       }),
     );
-
-    const environment: Record<string, string> = {
-      [ENV.mappingsParameter]: props.mappingsParameter.parameterName,
-      [ENV.mappingsTtlSeconds]: String(props.mappingsTtlSeconds ?? 60),
-      [ENV.validateMode]: props.validateMode ?? 'warn',
-      [ENV.failClosed]: String(props.failClosed ?? false),
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      NODE_OPTIONS: '--enable-source-maps',
-    };
+    const environment = functionEnvironment(props);
     if (props.pathTokenSecret !== undefined) {
-      const secret = props.pathTokenSecret;
-      const name = props.pathTokenSecretName;
-      if (name === undefined) throw new WebhookPropsError('pathTokenSecret needs pathTokenSecretName');
-      environment[ENV.pathTokenSecret] = name;
-      // Read through SSM's Secrets Manager reference: the function bundles one SDK client, not two.
-      secret.grantRead(role);
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ssm:GetParameter'],
-          resources: [
-            Stack.of(this).formatArn({
-              service: 'ssm',
-              resource: 'parameter',
-              resourceName: `${SECRETS_MANAGER_REFERENCE.slice(1)}${name}`,
-            }),
-          ],
-        }),
+      environment[ENV.pathTokenSecret] = grantPathToken(
+        role,
+        props.pathTokenSecret,
+        props.pathTokenSecretName,
       );
     }
 
@@ -144,17 +116,7 @@ export class WebhookFunction extends Construct {
       logGroup: this.logGroup,
       environment,
       reservedConcurrentExecutions: props.reservedConcurrency,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: BUNDLE_OPTIONS.target,
-        minify: BUNDLE_OPTIONS.minify,
-        sourceMap: BUNDLE_OPTIONS.sourcemap,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        mainFields: [...BUNDLE_OPTIONS.mainFields],
-        banner: ESM_REQUIRE_SHIM,
-        externalModules: [...BUNDLE_OPTIONS.external],
-        forceDockerBundling: false,
-      },
+      bundling: BUNDLING,
     });
 
     this.target =
@@ -166,4 +128,59 @@ export class WebhookFunction extends Construct {
           })
         : this.function;
   }
+}
+
+/** Checks the props against each other; returns the values with their defaults. */
+function checkProps(props: WebhookFunctionProps) {
+  const timeoutSeconds = props.timeoutSeconds ?? 5;
+  const webhookTimeoutSeconds = props.webhookTimeoutSeconds ?? DEFAULTS.webhookTimeoutSeconds;
+  const memorySize = props.memorySize ?? 512;
+  if (timeoutSeconds >= webhookTimeoutSeconds) {
+    throw new WebhookPropsError(
+      `timeoutSeconds (${timeoutSeconds}) must be below webhookTimeoutSeconds (${webhookTimeoutSeconds}): the apiserver would give up first and apply its failurePolicy`,
+    );
+  }
+  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
+    throw new WebhookPropsError(`memorySize (${memorySize}) must be a whole number of MB from 128 to 10240`);
+  }
+  const provisioned = props.provisionedConcurrency ?? 0;
+  if (props.reservedConcurrency !== undefined && provisioned > props.reservedConcurrency) {
+    throw new WebhookPropsError(
+      `provisionedConcurrency (${provisioned}) cannot exceed reservedConcurrency (${props.reservedConcurrency})`,
+    );
+  }
+  return { timeoutSeconds, memorySize, provisioned };
+}
+
+/** The function's environment (names from lambda/config.ts, defaults from lambda/constants.ts). */
+function functionEnvironment(props: WebhookFunctionProps): Record<string, string> {
+  return {
+    [ENV.mappingsParameter]: props.mappingsParameter.parameterName,
+    [ENV.mappingsTtlSeconds]: String(props.mappingsTtlSeconds ?? DEFAULTS.mappingsTtlSeconds),
+    [ENV.validateMode]: props.validateMode ?? DEFAULTS.validateMode,
+    [ENV.failClosed]: String(props.failClosed ?? DEFAULTS.failClosed),
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}
+
+/** Lets the role read the token secret through SSM's Secrets Manager reference; returns the name to read. */
+function grantPathToken(role: iam.Role, secret: secretsmanager.ISecret, name: string | undefined): string {
+  if (name === undefined) throw new WebhookPropsError('pathTokenSecret needs pathTokenSecretName');
+  // Read through SSM's Secrets Manager reference: the function bundles one SDK client, not two.
+  secret.grantRead(role);
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['ssm:GetParameter'],
+      resources: [
+        Stack.of(role).formatArn({
+          service: 'ssm',
+          resource: 'parameter',
+          resourceName: `${SECRETS_MANAGER_REFERENCE.slice(1)}${name}`,
+        }),
+      ],
+    }),
+  );
+  return name;
 }

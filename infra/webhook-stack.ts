@@ -1,11 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import {
-  CfnOutput,
-  Stack,
-  type StackProps,
-  aws_secretsmanager as secretsmanager,
-  Validations,
-} from 'aws-cdk-lib';
+import { Stack, type StackProps, aws_secretsmanager as secretsmanager, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeploymentOptions } from './context.ts';
 import { defaultMappingsFile } from './context.ts';
@@ -13,31 +7,14 @@ import type { EcrCache } from './ecr-cache.ts';
 import { addEcrCache, ecrCacheMappingsFile } from './ecr-cache-stack.ts';
 import { MappingsParameter } from './mappings-parameter.ts';
 import { Monitoring } from './monitoring.ts';
-import { TOKEN_PARAMETER, WebhookApi } from './webhook-api.ts';
+import { addOutputs } from './outputs.ts';
+import { WebhookApi } from './webhook-api.ts';
 import { PROJECT_ROOT, WebhookFunction } from './webhook-function.ts';
 
 export interface WebhookStackProps extends StackProps {
   /** Every deployment option (see infra/context.ts for meanings and defaults). */
   readonly options: DeploymentOptions;
 }
-
-/** Output names, read back by `docker-proxy-webhook manifests` to generate the webhook configurations. */
-export const OUTPUT = {
-  mutateUrl: 'MutateUrl',
-  validateUrl: 'ValidateUrl',
-  healthUrl: 'HealthUrl',
-  mappingsParameterName: 'MappingsParameterName',
-  dashboardUrl: 'DashboardUrl',
-  alarmTopicArn: 'AlarmTopicArn',
-  pathTokenSecretArn: 'PathTokenSecretArn',
-  pathTokenSecretName: 'PathTokenSecretName',
-  validateMode: 'ValidateMode',
-  pathTokenCommand: 'PathTokenCommand',
-  webhookTimeoutSeconds: 'WebhookTimeoutSeconds',
-} as const;
-
-/** The placeholder in URL outputs when a path token is configured: the token is never in the template. */
-export const TOKEN_PLACEHOLDER = TOKEN_PARAMETER;
 
 /**
  * docker-proxy-webhook: the mappings parameter, the function, the API and the monitoring around them.
@@ -68,110 +45,33 @@ export class WebhookStack extends Stack {
     });
 
     const pathTokenSecretName = `${this.stackName}/path-token`;
-    if (o.pathToken) {
-      this.pathTokenSecret = new secretsmanager.Secret(this, 'PathToken', {
-        secretName: pathTokenSecretName,
-        description: 'docker-proxy-webhook: the secret path segment of the webhook URLs (/<token>/mutate)',
-        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-      });
-      Validations.of(this.pathTokenSecret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'The token is baked into the cluster webhook configurations: an automatic rotation would break admission until they are regenerated. README documents a manual rotation (new secret value, regenerate, re-apply).',
-      });
-    }
+    if (o.pathToken) this.pathTokenSecret = createPathTokenSecret(this, pathTokenSecretName);
 
+    // The options carry the same names as the constructs' props.
     this.webhook = new WebhookFunction(this, 'Webhook', {
+      ...o,
       mappingsParameter: this.mappings.parameter,
-      mappingsTtlSeconds: o.mappingsTtlSeconds,
       pathTokenSecret: this.pathTokenSecret,
       pathTokenSecretName,
-      validateMode: o.validateMode,
-      failClosed: o.failClosed,
-      memorySize: o.memorySize,
-      timeoutSeconds: o.timeoutSeconds,
-      webhookTimeoutSeconds: o.webhookTimeoutSeconds,
-      reservedConcurrency: o.reservedConcurrency,
-      provisionedConcurrency: o.provisionedConcurrency,
-      logRetentionDays: o.logRetentionDays,
     });
-
     this.ecrCache = addEcrCache(this, o, { function: this.webhook.function, mappingsFile: file });
-
-    this.webhookApi = new WebhookApi(this, 'Api', {
-      handler: this.webhook.target,
-      pathToken: o.pathToken,
-      webhookTimeoutSeconds: o.webhookTimeoutSeconds,
-      throttleRateLimit: o.throttleRateLimit,
-      throttleBurstLimit: o.throttleBurstLimit,
-      logRetentionDays: o.logRetentionDays,
-      allowedSourceCidrs: o.allowedSourceCidrs,
-      endpointType: o.endpointType,
-      vpcEndpointIds: o.vpcEndpointIds,
-      waf: o.waf,
-      wafRateLimit: o.wafRateLimit,
-    });
-
+    this.webhookApi = new WebhookApi(this, 'Api', { ...o, handler: this.webhook.target });
     this.monitoring = new Monitoring(this, 'Monitoring', {
+      ...o,
       function: this.webhook.function,
       functionLogGroup: this.webhook.logGroup,
       api: this.webhookApi.api,
-      alarmEmail: o.alarmEmail,
-      unmappedImagesThreshold: o.unmappedImagesThreshold,
-      apiLatencyP99Ms: o.apiLatencyP99Ms,
-      webhookTimeoutSeconds: o.webhookTimeoutSeconds,
       dashboardName: this.stackName,
     });
 
-    const prefix = `${this.webhookApi.baseUrl}${o.pathToken ? `${TOKEN_PLACEHOLDER}/` : ''}`;
-    const tokenNote = o.pathToken ? ` ({token} is the ${OUTPUT.pathTokenSecretArn} secret's value)` : '';
-    new CfnOutput(this, OUTPUT.mutateUrl, {
-      value: `${prefix}mutate`,
-      description: `MutatingWebhookConfiguration URL${tokenNote}`,
+    addOutputs(this, {
+      ...o,
+      baseUrl: this.webhookApi.baseUrl,
+      mappingsParameterName: this.mappings.parameter.parameterName,
+      alarmTopicArn: this.monitoring.topic.topicArn,
+      pathTokenSecret: this.pathTokenSecret,
+      pathTokenSecretName,
     });
-    new CfnOutput(this, OUTPUT.validateUrl, {
-      value: `${prefix}validate`,
-      description: `ValidatingWebhookConfiguration URL${tokenNote}`,
-    });
-    new CfnOutput(this, OUTPUT.healthUrl, {
-      value: `${prefix}healthz`,
-      description: `Health check (GET)${tokenNote}`,
-    });
-    new CfnOutput(this, OUTPUT.mappingsParameterName, {
-      value: this.mappings.parameter.parameterName,
-      description: 'SSM parameter holding the mappings document',
-    });
-    new CfnOutput(this, OUTPUT.dashboardUrl, {
-      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.stackName}`,
-      description: 'CloudWatch dashboard',
-    });
-    new CfnOutput(this, OUTPUT.alarmTopicArn, {
-      value: this.monitoring.topic.topicArn,
-      description: 'SNS topic of the alarms',
-    });
-    new CfnOutput(this, OUTPUT.webhookTimeoutSeconds, {
-      value: String(o.webhookTimeoutSeconds),
-      description: 'timeoutSeconds for the webhook configurations',
-    });
-    new CfnOutput(this, OUTPUT.validateMode, {
-      value: o.validateMode,
-      description: 'How /validate answers images not pulled through a proxy (warn or deny)',
-    });
-    if (this.pathTokenSecret !== undefined) {
-      new CfnOutput(this, OUTPUT.pathTokenSecretName, {
-        value: pathTokenSecretName,
-        description: 'Name of the path token secret (read by `docker-proxy-webhook manifests`)',
-      });
-      new CfnOutput(this, OUTPUT.pathTokenSecretArn, {
-        value: this.pathTokenSecret.secretArn,
-        description: 'Secrets Manager secret holding the path token',
-      });
-      new CfnOutput(this, OUTPUT.pathTokenCommand, {
-        value: `aws secretsmanager get-secret-value --secret-id ${this.pathTokenSecret.secretArn} --query SecretString --output text`,
-        description: 'Prints the path token',
-      });
-    }
-
     acknowledgeByDesign(this, o.waf);
   }
 }
@@ -221,4 +121,19 @@ function acknowledgeByDesign(stack: Stack, waf: boolean): void {
     });
   }
   for (const ack of acks) Validations.of(stack).acknowledge(ack);
+}
+
+/** The secret holding the path token: generated by Secrets Manager, so it is never in the template. */
+function createPathTokenSecret(stack: Stack, secretName: string): secretsmanager.Secret {
+  const secret = new secretsmanager.Secret(stack, 'PathToken', {
+    secretName,
+    description: 'docker-proxy-webhook: the secret path segment of the webhook URLs (/<token>/mutate)',
+    generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+  });
+  Validations.of(secret).acknowledge({
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'The token is baked into the cluster webhook configurations: an automatic rotation would break admission until they are regenerated. README documents a manual rotation (new secret value, regenerate, re-apply).',
+  });
+  return secret;
 }

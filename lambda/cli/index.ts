@@ -20,9 +20,6 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
   },
 };
 
-/** Registers nothing at runtime: the table above is the registry. Exported for tests. */
-export const commandNames = (): string[] => Object.keys(COMMANDS);
-
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return ['usage: docker-proxy-webhook <command> [options]', '', 'commands:', ...rows, ''].join('\n');

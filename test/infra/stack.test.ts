@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app.ts';
 import { OPTIONS } from '../../infra/context.ts';
-import { OUTPUT } from '../../infra/webhook-stack.ts';
+import { OUTPUT } from '../../lambda/constants.ts';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lambda/telemetry-names.ts';
 import { FIXTURES_DIR } from '../helpers/fixtures.ts';
 
