@@ -14,6 +14,10 @@ const fail = (name: string, raw: unknown, expected: string): never => {
   throw new EcrCacheOptionError(`context ${name}=${JSON.stringify(raw)} is invalid: expected ${expected}`);
 };
 
+function oneOf<T extends string>(name: string, raw: unknown, allowed: readonly T[]): T {
+  return (allowed as readonly unknown[]).includes(raw) ? (raw as T) : fail(name, raw, allowed.join(' or '));
+}
+
 /** Items of a JSON array or a comma-separated string. */
 function items(name: string, raw: unknown, example: string): unknown[] {
   if (Array.isArray(raw)) return raw;
@@ -107,15 +111,13 @@ export const ECR_CACHE_OPTIONS = {
     description: 'tag mutability of cache repositories: `MUTABLE` (tags follow upstream) or `IMMUTABLE`',
     shownDefault: 'MUTABLE',
     fallback: 'MUTABLE' as 'MUTABLE' | 'IMMUTABLE',
-    parse: (n: string, raw: unknown): 'MUTABLE' | 'IMMUTABLE' =>
-      raw === 'MUTABLE' || raw === 'IMMUTABLE' ? raw : fail(n, raw, 'MUTABLE or IMMUTABLE'),
+    parse: (n: string, raw: unknown) => oneOf(n, raw, ['MUTABLE', 'IMMUTABLE'] as const),
   },
   ecrCacheEncryption: {
     description: 'encryption of cache repositories: `AES256` or `KMS` (the AWS managed `aws/ecr` key)',
     shownDefault: 'AES256',
     fallback: 'AES256' as 'AES256' | 'KMS',
-    parse: (n: string, raw: unknown): 'AES256' | 'KMS' =>
-      raw === 'AES256' || raw === 'KMS' ? raw : fail(n, raw, 'AES256 or KMS'),
+    parse: (n: string, raw: unknown) => oneOf(n, raw, ['AES256', 'KMS'] as const),
   },
   ecrCachePullAccounts: {
     description: 'other AWS accounts whose nodes may pull (and fill) the cache',

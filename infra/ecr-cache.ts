@@ -9,6 +9,7 @@ import {
   generateEcrCacheDocument,
   resolveEcrCacheRules,
 } from '../lambda/mappings/ecr-cache.ts';
+import { crossAccountPull, nodeStatements, registryPolicy } from './ecr-cache-policies.ts';
 
 /** Thrown at synth when the cache options do not fit together; the message lists every fault. */
 export class EcrCacheError extends Error {
@@ -212,78 +213,6 @@ export class EcrCache extends Construct {
     );
     return role;
   }
-}
-
-/** What node roles need: a registry token, then read and first-pull (import, create) under the cache prefixes. */
-function nodeStatements(repositories: string[]): iam.PolicyStatement[] {
-  return [
-    new iam.PolicyStatement({
-      sid: 'RegistryToken',
-      actions: ['ecr:GetAuthorizationToken'],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: 'PullThroughCache',
-      actions: [
-        'ecr:BatchGetImage',
-        'ecr:GetDownloadUrlForLayer',
-        'ecr:BatchCheckLayerAvailability',
-        'ecr:BatchImportUpstreamImage',
-        'ecr:CreateRepository',
-      ],
-      resources: repositories,
-    }),
-  ];
-}
-
-/** Principals of the other accounts, or of an organization (condition on `aws:PrincipalOrgID`). */
-function otherAccounts(
-  props: EcrCacheProps,
-): { principals: iam.IPrincipal[]; conditions?: Record<string, unknown> }[] {
-  const grants: { principals: iam.IPrincipal[]; conditions?: Record<string, unknown> }[] = [];
-  if ((props.pullAccounts ?? []).length > 0) {
-    grants.push({ principals: (props.pullAccounts ?? []).map((a) => new iam.AccountPrincipal(a)) });
-  }
-  if (props.pullOrganization !== undefined) {
-    grants.push({
-      principals: [new iam.AnyPrincipal()],
-      conditions: { StringEquals: { 'aws:PrincipalOrgID': props.pullOrganization } },
-    });
-  }
-  return grants;
-}
-
-/** The pull grant every cache repository is created with when other accounts share the cache. */
-function crossAccountPull(props: EcrCacheProps): iam.PolicyDocument | undefined {
-  const grants = otherAccounts(props);
-  if (grants.length === 0) return undefined;
-  return new iam.PolicyDocument({
-    statements: grants.map(
-      (g, i) =>
-        new iam.PolicyStatement({
-          sid: `CrossAccountPull${i}`,
-          principals: g.principals,
-          conditions: g.conditions,
-          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-        }),
-    ),
-  });
-}
-
-/** The registry policy: other accounts may create cache repositories and import upstream images into them. */
-function registryPolicy(props: EcrCacheProps, repositories: string[]): iam.PolicyDocument {
-  return new iam.PolicyDocument({
-    statements: otherAccounts(props).map(
-      (g, i) =>
-        new iam.PolicyStatement({
-          sid: `CrossAccountPullThroughCache${i}`,
-          principals: g.principals,
-          conditions: g.conditions,
-          actions: ['ecr:CreateRepository', 'ecr:BatchImportUpstreamImage'],
-          resources: repositories,
-        }),
-    ),
-  });
 }
 
 /** cdk-nag's spelling of a repository ARN in the template (`arn:<AWS::Partition>:ecr:<AWS::Region>:…`). */

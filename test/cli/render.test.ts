@@ -19,6 +19,7 @@ const ALL = {
   ecrCachePullOrganization: 'o-a1b2c3d4e5',
 };
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const FROM_TEMPLATE = ['--account', '123456789012', '--region', 'eu-west-1', '--template'];
 
 /** The synthesized template of the full combination, as `cdk synth` writes it to cdk.out. */
 const dir = mkdtempSync(join(tmpdir(), 'dpw-render-'));
@@ -47,19 +48,7 @@ const IMAGES: [string, string][] = [
 describe('mappings render, then rewrite with the result', () => {
   it('from the synthesized template: every upstream is rewritten to the cache', async () => {
     // Act
-    const rendered = await runCli(
-      [
-        'mappings',
-        'render',
-        '--template',
-        templateFile,
-        '--account',
-        '123456789012',
-        '--region',
-        'eu-west-1',
-      ],
-      { cwd: dir },
-    );
+    const rendered = await runCli(['mappings', 'render', ...FROM_TEMPLATE, templateFile], { cwd: dir });
     writeFileSync(join(dir, 'served.json'), rendered.stdout);
     const rewritten = await runCli(['rewrite', '--mappings', 'served.json', ...IMAGES.map(([i]) => i)], {
       cwd: dir,
@@ -118,18 +107,7 @@ describe('mappings render, then rewrite with the result', () => {
       JSON.stringify({ version: 1, registries: { 'quay.io': 'harbor.example.com/quay' } }),
     );
     const conflict = await runCli(
-      [
-        'mappings',
-        'render',
-        '--template',
-        templateFile,
-        '--account',
-        '123456789012',
-        '--region',
-        'eu-west-1',
-        '--mappings',
-        'bad.json',
-      ],
+      ['mappings', 'render', ...FROM_TEMPLATE, templateFile, '--mappings', 'bad.json'],
       { cwd: dir },
     );
     expect(conflict.code).toBe(2);
@@ -137,19 +115,7 @@ describe('mappings render, then rewrite with the result', () => {
       `registries["quay.io"]: in ${join(dir, 'bad.json')}: same registry as registries["quay.io"] in the mappings generated for the ECR pull-through cache (ecrCache)`,
     );
     writeFileSync(join(dir, 'plain.json'), JSON.stringify({ Outputs: {} }));
-    const none = await runCli(
-      [
-        'mappings',
-        'render',
-        '--template',
-        'plain.json',
-        '--account',
-        '123456789012',
-        '--region',
-        'eu-west-1',
-      ],
-      { cwd: dir },
-    );
+    const none = await runCli(['mappings', 'render', ...FROM_TEMPLATE, 'plain.json'], { cwd: dir });
     expect(none.stderr).toBe(
       `mappings render: ${join(dir, 'plain.json')} has no EcrCacheMappings output: synthesize with -c ecrCache=...\n`,
     );
