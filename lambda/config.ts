@@ -2,7 +2,7 @@
  * The webhook's configuration: environment variables, read once at cold start. Pure: no AWS imports, so
  * `infra/` imports the names and defaults from here and the stack and the function cannot disagree.
  */
-import { parseMappingsJson } from './mappings/schema.ts';
+import { parseMappingsJson } from './mappings/parse.ts';
 
 /** Environment variable names the function reads. */
 export const ENV = {
@@ -105,7 +105,7 @@ function generatedDocument(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   const parsed = parseMappingsJson(text);
   if (!parsed.ok) throw new ConfigError(`${ENV.generatedMappings} is invalid:\n${parsed.error.message}`);
-  return parsed.mappings.document;
+  return parsed.value.document;
 }
 
 /** Reads and validates the configuration; throws {@link ConfigError} naming the variable at fault. */

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
 import { combineMappingsJson, GENERATED_SOURCE } from './mappings/combine.ts';
-import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
+import { type Mappings, parseMappingsJson } from './mappings/parse.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
 import {
   createSsmClient,
@@ -38,15 +38,11 @@ export function createConfiguredMappingsSource(
   }
   return createMappingsSource<Mappings>({
     load,
-    parse: (text) => {
-      // With the stack's ECR cache, every load is the user's document combined with the generated one.
-      const generated = config.generatedMappings;
-      const result =
-        generated === undefined
-          ? parseMappingsJson(text)
-          : combineMappingsJson(text, describe, { source: GENERATED_SOURCE, value: generated });
-      return result.ok ? { ok: true, value: result.mappings } : { ok: false, error: result.error };
-    },
+    // With the stack's ECR cache, every load is the user's document combined with the generated one.
+    parse: (text) =>
+      config.generatedMappings === undefined
+        ? parseMappingsJson(text)
+        : combineMappingsJson(text, describe, { source: GENERATED_SOURCE, value: config.generatedMappings }),
     ttlMs: config.mappingsTtlSeconds * 1000,
     loadTimeoutMs: DEFAULTS.mappingsLoadTimeoutMs,
     onLoaded: ({ value, previous, durationMs }) =>

@@ -11,7 +11,7 @@ import { validateReview } from './admission/validate.ts';
 import type { WebhookConfig } from './config.ts';
 import type { ValidateMode } from './constants.ts';
 import { DecisionCache } from './images/decision-cache.ts';
-import type { Mappings } from './mappings/schema.ts';
+import type { Mappings } from './mappings/parse.ts';
 import type { MappingsSource } from './mappings/source.ts';
 import { toError } from './result.ts';
 import { count, MetricName, recordReview, type Telemetry } from './telemetry.ts';

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiGatewayEvent, ApiGatewayResult } from '../lambda/api-gateway.ts';
 import { readConfig } from '../lambda/config.ts';
 import { createHandler } from '../lambda/create-handler.ts';
-import { type Mappings, parseMappings } from '../lambda/mappings/schema.ts';
+import { type Mappings, parseMappings } from '../lambda/mappings/parse.ts';
 import type { MappingsSnapshot, MappingsSource } from '../lambda/mappings/source.ts';
 import { createTelemetry, METRICS_NAMESPACE, MetricName } from '../lambda/telemetry.ts';
 import type { WebhookDependencies } from '../lambda/webhook.ts';
@@ -16,7 +16,7 @@ import { loadFixture } from './helpers/fixtures.ts';
 const MAPPINGS_DOC = loadFixture('api/mappings.json');
 const parsedMappings = parseMappings(MAPPINGS_DOC);
 if (!parsedMappings.ok) throw parsedMappings.error;
-const MAPPINGS: Mappings = parsedMappings.mappings;
+const MAPPINGS: Mappings = parsedMappings.value;
 
 /** A mappings source that serves what the test says. */
 function fixedSource(value: Mappings | undefined, lastError?: string): MappingsSource<Mappings> {
@@ -291,7 +291,7 @@ describe('mutate', () => {
   it('returns no patch in observe mode, but still reports', async () => {
     const observed = parseMappings({ ...(MAPPINGS_DOC as object), mode: 'observe' });
     if (!observed.ok) throw observed.error;
-    const hook = webhook({ mappings: fixedSource(observed.mappings) });
+    const hook = webhook({ mappings: fixedSource(observed.value) });
     const response = parseBody(
       await hook.call(restEvent({ body: reviewBody() })),
     ) as unknown as ReviewResponse;

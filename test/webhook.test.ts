@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readConfig } from '../lambda/config.ts';
-import type { Mappings } from '../lambda/mappings/schema.ts';
+import type { Mappings } from '../lambda/mappings/parse.ts';
 import type { MappingsSnapshot, MappingsSource } from '../lambda/mappings/source.ts';
 import { createTelemetry } from '../lambda/telemetry.ts';
 import { createWebhook } from '../lambda/webhook.ts';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { defaultMappingsPath, loadMappingsFile } from '../mappings/file.ts';
-import type { Mappings } from '../mappings/schema.ts';
+import type { Mappings } from '../mappings/parse.ts';
 import { createSsmClient } from '../mappings/ssm.ts';
 import { type CliIo, EXIT_USAGE } from './io.ts';
 
@@ -57,7 +57,7 @@ export async function loadCommandMappings(
     io.stderr.write(`${command}: ${path}: ${loaded.error.message}\n`);
     return EXIT_USAGE;
   }
-  return { mappings: loaded.mappings, path };
+  return { mappings: loaded.value, path };
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createTwoFilesPatch } from 'diff';
-import { type Mappings, parseMappingsJson } from '../mappings/schema.ts';
+import { type Mappings, parseMappingsJson } from '../mappings/parse.ts';
 import { getParameterValue, SSM_STANDARD_TIER_MAX_BYTES } from '../mappings/ssm.ts';
 import { createCliSsmClient, parseCommandArgs } from './common.ts';
 import { type CliIo, type Command, EXIT_USAGE } from './io.ts';
@@ -49,7 +49,7 @@ async function readDocument(
     io.stderr.write(`mappings ${command}: ${path} is invalid:\n${parsed.error.message}\n`);
     return EXIT_USAGE;
   }
-  return { text, mappings: parsed.mappings };
+  return { text, mappings: parsed.value };
 }
 
 /** `docker-proxy-webhook mappings`: see {@link USAGE}. */

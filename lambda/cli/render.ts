@@ -133,6 +133,6 @@ export const render: Command = async (argv, io) => {
     io.stderr.write(`mappings render: the documents cannot be combined:\n${result.error.message}\n`);
     return EXIT_USAGE;
   }
-  io.stdout.write(`${JSON.stringify(result.mappings.document, null, 2)}\n`);
+  io.stdout.write(`${JSON.stringify(result.value.document, null, 2)}\n`);
   return 0;
 };

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app.ts';
 import { cacheLifecyclePolicy } from '../../infra/ecr-cache.ts';
 import { resolveIntrinsics } from '../../lambda/cli/render.ts';
-import { parseMappingsJson } from '../../lambda/mappings/schema.ts';
+import { parseMappingsJson } from '../../lambda/mappings/parse.ts';
 
 /** Synthesizes the stack (no bundling) with the given context. */
 function synth(context: Record<string, unknown> = {}) {
@@ -122,7 +122,7 @@ describe.each(UPSTREAMS)('ecrCache=%s alone', (name, url, prefix, image) => {
     const parsed = parseMappingsJson(deployedDocument(template));
     if (!parsed.ok) throw parsed.error;
     const { decideImage } = await import('../../lambda/images/rewrite.ts');
-    const decision = decideImage(image, parsed.mappings);
+    const decision = decideImage(image, parsed.value);
     expect(decision.kind).toBe('rewritten');
     expect(decision.image.startsWith(`${REGISTRY}/${prefix}/`)).toBe(true);
   });
