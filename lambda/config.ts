@@ -1,8 +1,9 @@
 /**
- * The webhook's configuration: environment variables, read once at cold start. Pure: no AWS imports, so
- * `infra/` imports the names and defaults from here and the stack and the function cannot disagree.
+ * The webhook's configuration: environment variables, read once at cold start. Pure: it imports only
+ * constants.ts (the defaults and modes), so `infra/` imports the variable names from here and the stack and the
+ * function cannot disagree.
  */
-import { parseMappingsJson } from './mappings/parse.ts';
+import { DEFAULTS, VALIDATE_MODES, type ValidateMode } from './constants.ts';
 
 /** Environment variable names the function reads. */
 export const ENV = {
@@ -32,23 +33,8 @@ export const ENV = {
   generatedMappings: 'GENERATED_MAPPINGS',
 } as const;
 
-export type ValidateMode = 'warn' | 'deny';
-
-/** Defaults, documented in README's configuration table. */
-export const DEFAULTS = {
-  mappingsTtlSeconds: 60,
-  validateMode: 'warn' as ValidateMode,
-  failClosed: false,
-  /**
-   * 5 MiB: an AdmissionReview carries the object (and for UPDATE the old object), each capped by the apiserver
-   * at about 3 MiB; Lambda's synchronous payload limit is 6 MB for the whole event (body, headers, context),
-   * so 5 MiB leaves room for the rest of the event and anything larger is answered 413 rather than failing
-   * at the Lambda invoke.
-   */
-  maxBodyBytes: 5 * 1024 * 1024,
-  /** The longest a review waits on a mappings load (SSM call). */
-  mappingsLoadTimeoutMs: 2_000,
-} as const;
+// Temporary re-export for modules not yet pointed at constants.ts (dependencies.ts, owned by the lifecycle work).
+export { DEFAULTS, type ValidateMode } from './constants.ts';
 
 /** The parsed configuration. */
 export interface WebhookConfig {
@@ -60,8 +46,8 @@ export interface WebhookConfig {
   readonly validateMode: ValidateMode;
   readonly failClosed: boolean;
   readonly maxBodyBytes: number;
-  /** The generated mappings document (validated), or `undefined` when the stack generates none. */
-  readonly generatedMappings: unknown;
+  /** The generated mappings document (JSON text), or `undefined` when the stack generates none. */
+  readonly generatedMappings: string | undefined;
 }
 
 /** Thrown at cold start when an environment variable has a value the function cannot use. */
@@ -100,14 +86,6 @@ function oneOf<T extends string>(
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value === '' ? undefined : value;
 
-/** The stack's generated document, checked once at cold start: a bad one is a deployment fault, not a load. */
-function generatedDocument(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  const parsed = parseMappingsJson(text);
-  if (!parsed.ok) throw new ConfigError(`${ENV.generatedMappings} is invalid:\n${parsed.error.message}`);
-  return parsed.value.document;
-}
-
 /** Reads and validates the configuration; throws {@link ConfigError} naming the variable at fault. */
 export function readConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
   const pathToken = nonEmpty(env[ENV.pathToken]);
@@ -121,9 +99,9 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): W
     mappingsTtlSeconds: positiveInteger(env, ENV.mappingsTtlSeconds, DEFAULTS.mappingsTtlSeconds),
     pathToken,
     pathTokenSecret: nonEmpty(env[ENV.pathTokenSecret]),
-    validateMode: oneOf(env, ENV.validateMode, ['warn', 'deny'], DEFAULTS.validateMode),
-    failClosed: oneOf(env, ENV.failClosed, ['true', 'false'], 'false') === 'true',
+    validateMode: oneOf(env, ENV.validateMode, VALIDATE_MODES, DEFAULTS.validateMode),
+    failClosed: oneOf(env, ENV.failClosed, ['true', 'false'], String(DEFAULTS.failClosed)) === 'true',
     maxBodyBytes: positiveInteger(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
-    generatedMappings: generatedDocument(nonEmpty(env[ENV.generatedMappings])),
+    generatedMappings: nonEmpty(env[ENV.generatedMappings]),
   };
 }

@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
-import { combineMappingsJson, GENERATED_SOURCE } from './mappings/combine.ts';
-import { type Mappings, parseMappingsJson } from './mappings/parse.ts';
+import { ConfigError, DEFAULTS, ENV, readConfig, type WebhookConfig } from './config.ts';
+import { createMappingsParser } from './mappings/combine.ts';
+import type { Mappings } from './mappings/parse.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
 import {
   createSsmClient,
@@ -36,13 +36,12 @@ export function createConfiguredMappingsSource(
   } else {
     throw new ConfigError('set MAPPINGS_PARAMETER (an SSM parameter name) or MAPPINGS_FILE (a path)');
   }
+  // With the stack's ECR cache, every load is the user's document combined with the generated one.
+  const parse = createMappingsParser(config.generatedMappings, describe);
+  if (!parse.ok) throw new ConfigError(`${ENV.generatedMappings} is invalid:\n${parse.error.message}`);
   return createMappingsSource<Mappings>({
     load,
-    // With the stack's ECR cache, every load is the user's document combined with the generated one.
-    parse: (text) =>
-      config.generatedMappings === undefined
-        ? parseMappingsJson(text)
-        : combineMappingsJson(text, describe, { source: GENERATED_SOURCE, value: config.generatedMappings }),
+    parse: parse.value,
     ttlMs: config.mappingsTtlSeconds * 1000,
     loadTimeoutMs: DEFAULTS.mappingsLoadTimeoutMs,
     onLoaded: ({ value, previous, durationMs }) =>

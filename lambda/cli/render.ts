@@ -8,8 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { combineMappings, GENERATED_SOURCE } from '../mappings/combine.ts';
 import { ECR_CACHE_OUTPUT } from '../mappings/ecr-cache.ts';
+import { toError } from '../result.ts';
 import { parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, EXIT_USAGE } from './io.ts';
+import { type CliIo, type Command, UsageError } from './io.ts';
 import { readStackOutputs } from './stack-outputs.ts';
 
 const USAGE = `usage: docker-proxy-webhook mappings render --outputs FILE [--mappings FILE]
@@ -112,12 +113,8 @@ export const render: Command = async (argv, io) => {
     region: { type: 'string' },
     mappings: { type: 'string' },
   } as const;
-  const args = parseCommandArgs('mappings render', USAGE, options, argv, io);
-  if (typeof args === 'number') return args;
-  if (args.positionals.length > 0) {
-    io.stderr.write(`mappings render: takes no FILE\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
+  const args = parseCommandArgs('mappings render', USAGE, options, argv);
+  if (args.positionals.length > 0) throw new UsageError('mappings render: takes no FILE', { usage: USAGE });
   let result: ReturnType<typeof combineMappings>;
   try {
     const generated = JSON.parse(await generatedText(args.values, io)) as unknown;
@@ -126,12 +123,12 @@ export const render: Command = async (argv, io) => {
       value: generated,
     });
   } catch (error) {
-    io.stderr.write(`mappings render: ${(error as Error).message}\n`);
-    return EXIT_USAGE;
+    throw new UsageError(`mappings render: ${toError(error).message}`, { cause: error });
   }
   if (!result.ok) {
-    io.stderr.write(`mappings render: the documents cannot be combined:\n${result.error.message}\n`);
-    return EXIT_USAGE;
+    throw new UsageError(`mappings render: the documents cannot be combined:\n${result.error.message}`, {
+      cause: result.error,
+    });
   }
   io.stdout.write(`${JSON.stringify(result.value.document, null, 2)}\n`);
   return 0;

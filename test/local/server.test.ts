@@ -177,15 +177,7 @@ describe('npm start (the process)', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'dpw-start-'));
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'lambda/local/main.ts'),
-        '--port',
-        '0',
-        '--write-config',
-        'webhook.yaml',
-      ],
+      [join(ROOT, 'lambda/cli/bin.mjs'), 'serve', '--port', '0', '--write-config', 'webhook.yaml'],
       {
         cwd: ROOT,
         env: { ...process.env, INIT_CWD: cwd },
