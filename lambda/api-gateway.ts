@@ -193,8 +193,8 @@ async function handleEvent(
   const body = readJsonBody(request, options.maxBodyBytes);
   if ('error' in body) return body.error;
   const decoded = decodeAdmissionReview(body.value);
-  if (!decoded.ok) return httpError(400, `request body is not an AdmissionReview: ${decoded.message}`);
-  return json(200, await webhook.review(endpoint, decoded.review));
+  if (!decoded.ok) return httpError(400, `request body is not an AdmissionReview: ${decoded.error.message}`);
+  return json(200, await webhook.review(endpoint, decoded.value));
 }
 
 /**

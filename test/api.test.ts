@@ -28,7 +28,6 @@ function fixedSource(value: Mappings | undefined, lastError?: string): MappingsS
     lastError,
   };
   return {
-    start: () => undefined,
     current: async () => snapshot,
     peek: () => snapshot,
     refresh: async () => snapshot,

@@ -16,7 +16,6 @@ function webhookWith(mappings: Mappings | undefined, env: Record<string, string>
     lastError: mappings === undefined ? 'file m.json: not found' : undefined,
   };
   const source: MappingsSource<Mappings> = {
-    start: () => undefined,
     current: async () => snapshot,
     peek: () => snapshot,
     refresh: async () => snapshot,

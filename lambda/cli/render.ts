@@ -10,7 +10,8 @@ import { combineMappings, GENERATED_SOURCE } from '../mappings/combine.ts';
 import { ECR_CACHE_OUTPUT } from '../mappings/ecr-cache.ts';
 import { toError } from '../result.ts';
 import { parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, UsageError } from './io.ts';
+import { UsageError } from './errors.ts';
+import type { CliIo, Command } from './io.ts';
 import { readStackOutputs } from './stack-outputs.ts';
 
 const USAGE = `usage: docker-proxy-webhook mappings render --outputs FILE [--mappings FILE]

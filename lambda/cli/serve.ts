@@ -15,7 +15,8 @@ import {
   startLocalServer,
 } from '../local/server.ts';
 import { parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, UsageError } from './io.ts';
+import { UsageError } from './errors.ts';
+import type { CliIo, Command } from './io.ts';
 
 const USAGE = `usage: npm start -- [options]
        docker-proxy-webhook serve [options]

@@ -25,6 +25,8 @@ function sourceOverSsm(loadTimeoutMs = 2_000) {
     parse: parseMappingsJson,
     ttlMs: 60_000,
     loadTimeoutMs,
+    // The same bound for refreshes, so the SDK's own retry (after ≥0.5 s when throttled) is seen here.
+    refreshWaitMs: loadTimeoutMs,
     retryAfterMs: 0,
     now: () => clock,
     onLoadFailure: ({ error, kind }) => failures.push({ kind, name: error.name, message: error.message }),
