@@ -7,7 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderWebhookConfigurations } from '../cluster/webhook-config.ts';
 import { ConfigError, ENV } from '../config.ts';
+import { HEALTH_ENV } from '../health/config.ts';
 import {
+  DEFAULT_ADVERTISE_HOST,
   DEFAULT_HOST,
   DEFAULT_PORT,
   type LocalServer,
@@ -27,12 +29,13 @@ const USAGE = `usage: npm start -- [options]
   --mappings FILE        mappings document (default ./mappings.json, else mappings.example.json); watched
   --san NAME             extra name or IP for the generated certificate (repeatable)
   --cert FILE --key FILE your own certificate and key instead of the local CA
-  --advertise-host HOST  host the cluster reaches this machine by, in the printed configuration
-                         (default host.docker.internal)
+  --advertise-host HOST  host the cluster reaches this machine by, in the printed configuration: a name,
+                         an IPv4 or IPv6 address (default ${DEFAULT_ADVERTISE_HOST})
   --write-config FILE    also write that configuration to FILE (for kubectl apply -f FILE)
 
 Webhook settings come from the environment as in Lambda: ${ENV.pathToken}, ${ENV.validateMode}, ${ENV.failClosed},
-${ENV.maxBodyBytes}, ${ENV.mappingsTtlSeconds}.
+${ENV.maxBodyBytes}, ${ENV.mappingsTtlSeconds}; proxy health checks (probed from this machine):
+${HEALTH_ENV.waitMs}, ${HEALTH_ENV.upTtlSeconds}, ${HEALTH_ENV.downTtlSeconds}.
 `;
 
 const OPTIONS = {
@@ -42,7 +45,7 @@ const OPTIONS = {
   san: { type: 'string', multiple: true },
   cert: { type: 'string' },
   key: { type: 'string' },
-  'advertise-host': { type: 'string', default: 'host.docker.internal' },
+  'advertise-host': { type: 'string', default: DEFAULT_ADVERTISE_HOST },
   'write-config': { type: 'string' },
 } as const;
 
@@ -63,7 +66,8 @@ async function start(values: Values, cwd: string, io: CliIo): Promise<LocalServe
       mappingsFile: path(values.mappings),
       certFile: path(values.cert),
       keyFile: path(values.key),
-      sans: [...(values.san ?? []), values['advertise-host']],
+      sans: values.san ?? [],
+      advertiseHost: values['advertise-host'],
       env: io.env,
     });
   } catch (error) {
@@ -84,7 +88,7 @@ function announce(server: LocalServer, values: Values, cwd: string, io: CliIo): 
   out.write(`Try: curl --cacert ${server.caPath ?? '<your CA>'} ${server.url}${prefix}/healthz\n\n`);
   const advertise = values['advertise-host'];
   const configuration = renderWebhookConfigurations(
-    { mutateUrl: `https://${advertise}:${server.port}${prefix}/mutate`, caPem: server.caPem },
+    { mutateUrl: `${server.advertisedUrl}${prefix}/mutate`, caPem: server.caPem },
     ` For a local cluster (kind, minikube, k3d): kubectl apply -f this document.\n The apiserver reaches this machine as ${advertise}; change it with --advertise-host.`,
   );
   out.write(`${configuration}\n`);
