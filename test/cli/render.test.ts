@@ -140,3 +140,40 @@ describe.skipIf(!cfnLint)('cfn-lint', () => {
     expect(code & 2).toBe(0);
   }, 120_000);
 });
+
+describe('mappings validate/diff/push --outputs with the cache', () => {
+  it('refuses a document that conflicts with the cache, before any SSM call; accepts one that combines', async () => {
+    // Prepare: the outputs of a deployed stack with the cache.
+    const { resolveIntrinsics } = await import('../../lambda/cli/render.ts');
+    const value = resolveIntrinsics(template.Outputs.EcrCacheMappings.Value, {
+      account: '123456789012',
+      region: 'eu-west-1',
+    });
+    writeFileSync(
+      join(dir, 'deployed.json'),
+      JSON.stringify({ DockerProxyWebhook: { MutateUrl: 'https://x/mutate', EcrCacheMappings: value } }),
+    );
+    writeFileSync(
+      join(dir, 'hub.json'),
+      JSON.stringify({ version: 1, registries: { 'docker.io': 'harbor.example.com/hub' } }),
+    );
+    writeFileSync(
+      join(dir, 'gcr.json'),
+      JSON.stringify({ version: 1, registries: { 'gcr.io': 'harbor.example.com/gcr' } }),
+    );
+
+    // Act
+    const pushed = await runCli(['mappings', 'push', 'hub.json', '--outputs', 'deployed.json'], { cwd: dir });
+    const validated = await runCli(['mappings', 'validate', 'gcr.json', '--outputs', 'deployed.json'], {
+      cwd: dir,
+    });
+
+    // Assess
+    expect(pushed.code).toBe(2);
+    expect(pushed.stdout).toBe('');
+    expect(pushed.stderr).toMatch(
+      /^mappings push: \S*hub\.json conflicts with the stack's ECR pull-through cache:\nregistries\["docker\.io"\]: in \S*hub\.json: same registry as registries\["docker\.io"\]/,
+    );
+    expect([validated.code, validated.stderr]).toEqual([0, '']);
+  });
+});
