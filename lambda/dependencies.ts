@@ -1,19 +1,15 @@
 /**
  * What a cold start builds, from the environment: configuration read and validated, the mappings load started
- * before the first request needs it, and the path token (when configured through Secrets Manager) fetched once
- * and kept. Used by the Lambda entry (handler.ts) and the local server.
+ * before the first request needs it. The path token is literal (local runs) or checked by API Gateway before the
+ * function runs (AWS): no secret is read at cold start. Used by the Lambda entry (handler.ts) and the local
+ * server.
  */
 import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
 import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
-import {
-  createSsmClient,
-  createSsmLoader,
-  getParameterValue,
-  SECRETS_MANAGER_REFERENCE,
-} from './mappings/ssm.ts';
+import { createSsmClient, createSsmLoader } from './mappings/ssm.ts';
 import { count, createTelemetry, MetricName, type Telemetry } from './telemetry.ts';
 import type { WebhookDependencies } from './webhook.ts';
 
@@ -66,47 +62,12 @@ export function createConfiguredMappingsSource(
   });
 }
 
-/** Resolves the path token: literal (local) or read once from Secrets Manager through SSM (AWS). */
-function createPathToken(
-  config: WebhookConfig,
-  ssmClient: () => SSMClient,
-): () => Promise<string | undefined> {
-  if (config.pathToken !== undefined || config.pathTokenSecret === undefined) {
-    const token = config.pathToken;
-    return async () => token;
-  }
-  const secret = config.pathTokenSecret;
-  const client = ssmClient();
-  let pending: Promise<string> | undefined;
-  return () => {
-    const read =
-      pending ??
-      getParameterValue(client, SECRETS_MANAGER_REFERENCE + secret, { withDecryption: true }).catch(
-        (error: unknown) => {
-          // Not cached: the next request tries again.
-          pending = undefined;
-          throw error;
-        },
-      );
-    pending = read;
-    return read;
-  };
-}
-
 /** Builds everything a cold start needs from the environment. */
 export function createDependencies(env: Readonly<Record<string, string | undefined>>): WebhookDependencies {
   const config = readConfig(env);
   const telemetry = createTelemetry();
-  // One SSM client (credentials and region resolved once) for the mappings and the token.
-  let client: SSMClient | undefined;
-  const ssmClient = () => {
-    client ??= createSsmClient();
-    return client;
-  };
-  const mappings = createConfiguredMappingsSource(config, telemetry, ssmClient);
+  const mappings = createConfiguredMappingsSource(config, telemetry);
   mappings.start();
-  const pathToken = createPathToken(config, ssmClient);
-  // Start the secret read now as well, so the first review does not wait for it.
-  pathToken().catch(() => undefined);
-  return { config, mappings, telemetry, pathToken };
+  const token = config.pathToken;
+  return { config, mappings, telemetry, pathToken: async () => token };
 }

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createTwoFilesPatch } from 'diff';
 import { type Mappings, parseMappingsJson } from '../mappings/schema.ts';
-import { getParameterValue, SSM_STANDARD_TIER_MAX_BYTES } from '../mappings/ssm.ts';
+import { SSM_PARAMETER_TIER } from '../constants.ts';
+import { getParameterValue } from '../mappings/ssm.ts';
 import { createCliSsmClient, parseCommandArgs } from './common.ts';
 import { type CliIo, type Command, EXIT_USAGE } from './io.ts';
 import { readStackOutputs } from './stack-outputs.ts';
@@ -152,7 +153,8 @@ export const mappings: Command = async (argv, io) => {
         Value: value,
         Type: 'String',
         Overwrite: true,
-        Tier: Buffer.byteLength(value) > SSM_STANDARD_TIER_MAX_BYTES ? 'Advanced' : 'Standard',
+        // The tier the stack gives the parameter: a shrink after an Advanced-sized push must not fail.
+        Tier: SSM_PARAMETER_TIER,
       }),
     );
     io.stdout.write(
