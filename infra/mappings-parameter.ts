@@ -3,7 +3,7 @@ import { aws_ssm as ssm } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DEFAULTS, SSM_PARAMETER_TIER, SSM_TIER_MAX_BYTES } from '../lambda/constants.ts';
 // The pure parser only (zod, no AWS SDK): the stack validates with the very schema the function uses.
-import { parseMappingsJson } from '../lambda/mappings/schema.ts';
+import { parseMappingsJson } from '../lambda/mappings/parse.ts';
 
 /** Thrown at synth when the mappings file cannot seed the parameter. */
 export class MappingsFileError extends Error {
@@ -19,7 +19,7 @@ export interface MappingsParameterProps {
 
 /**
  * The SSM String parameter holding the mappings document. Its value is the file's content, validated at
- * synth with the very schema the Lambda uses (`lambda/mappings/schema.ts`): an invalid file fails
+ * synth with the very schema the Lambda uses (`lambda/mappings/parse.ts`): an invalid file fails
  * `cdk synth` with the JSON path of each fault. Stored compact, Intelligent-Tiering (as `mappings push` writes it).
  *
  * CloudFormation updates the parameter only when the file changed since the last deploy: operator edits
@@ -49,7 +49,7 @@ export class MappingsParameter extends Construct {
         `mappings file ${props.file} is ${bytes} bytes compacted; an SSM parameter holds at most ${SSM_TIER_MAX_BYTES.advanced}`,
       );
     }
-    this.revision = parsed.mappings.revision;
+    this.revision = parsed.value.revision;
     this.parameter = new ssm.StringParameter(this, 'Parameter', {
       parameterName: props.parameterName ?? DEFAULTS.mappingsParameterName,
       stringValue: value,

@@ -1,7 +1,9 @@
 /**
- * The webhook's configuration: environment variables, read once at cold start. Pure: no AWS imports, so
- * `infra/` imports the names and defaults from here and the stack and the function cannot disagree.
+ * The webhook's configuration: environment variables, read once at cold start. Pure: it imports only
+ * constants.ts (the defaults and modes), so `infra/` imports the variable names from here and the stack and the
+ * function cannot disagree.
  */
+import { DEFAULTS, VALIDATE_MODES, type ValidateMode } from './constants.ts';
 
 /** Environment variable names the function reads. */
 export const ENV = {
@@ -13,6 +15,12 @@ export const ENV = {
   mappingsTtlSeconds: 'MAPPINGS_TTL_SECONDS',
   /** Shared-secret path prefix, given literally (local runs): routes become `/<token>/mutate`. */
   pathToken: 'PATH_TOKEN',
+  /**
+   * Name or ARN of a Secrets Manager secret holding the path token, read through SSM's
+   * `/aws/reference/secretsmanager/` path (one SDK client). Kept for stacks that still route the token as a path
+   * parameter; this repository's stack checks the token in API Gateway instead (`PATH_TOKEN_CHECKED_UPSTREAM`).
+   */
+  pathTokenSecret: 'PATH_TOKEN_SECRET',
   /**
    * `true` (in AWS): API Gateway serves only `/<token>/…`, the token being a literal path part resolved from
    * Secrets Manager at deploy time, so a wrong token never reaches the function. The function routes on the
@@ -27,23 +35,8 @@ export const ENV = {
   maxBodyBytes: 'MAX_BODY_BYTES',
 } as const;
 
-export type ValidateMode = 'warn' | 'deny';
-
-/** Defaults, documented in README's configuration table. */
-export const DEFAULTS = {
-  mappingsTtlSeconds: 60,
-  validateMode: 'warn' as ValidateMode,
-  failClosed: false,
-  /**
-   * 5 MiB: an AdmissionReview carries the object (and for UPDATE the old object), each capped by the apiserver
-   * at about 3 MiB; Lambda's synchronous payload limit is 6 MB for the whole event (body, headers, context),
-   * so 5 MiB leaves room for the rest of the event and anything larger is answered 413 rather than failing
-   * at the Lambda invoke.
-   */
-  maxBodyBytes: 5 * 1024 * 1024,
-  /** The longest a review waits on a mappings load (SSM call). */
-  mappingsLoadTimeoutMs: 2_000,
-} as const;
+// Temporary re-export for modules not yet pointed at constants.ts (dependencies.ts, owned by the lifecycle work).
+export { DEFAULTS, type ValidateMode } from './constants.ts';
 
 /** The parsed configuration. */
 export interface WebhookConfig {
@@ -51,6 +44,7 @@ export interface WebhookConfig {
   readonly mappingsFile: string | undefined;
   readonly mappingsTtlSeconds: number;
   readonly pathToken: string | undefined;
+  readonly pathTokenSecret: string | undefined;
   readonly pathTokenCheckedUpstream: boolean;
   readonly validateMode: ValidateMode;
   readonly failClosed: boolean;
@@ -105,9 +99,10 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): W
     mappingsFile: nonEmpty(env[ENV.mappingsFile]),
     mappingsTtlSeconds: positiveInteger(env, ENV.mappingsTtlSeconds, DEFAULTS.mappingsTtlSeconds),
     pathToken,
+    pathTokenSecret: nonEmpty(env[ENV.pathTokenSecret]),
     pathTokenCheckedUpstream: oneOf(env, ENV.pathTokenCheckedUpstream, ['true', 'false'], 'false') === 'true',
-    validateMode: oneOf(env, ENV.validateMode, ['warn', 'deny'], DEFAULTS.validateMode),
-    failClosed: oneOf(env, ENV.failClosed, ['true', 'false'], 'false') === 'true',
+    validateMode: oneOf(env, ENV.validateMode, VALIDATE_MODES, DEFAULTS.validateMode),
+    failClosed: oneOf(env, ENV.failClosed, ['true', 'false'], String(DEFAULTS.failClosed)) === 'true',
     maxBodyBytes: positiveInteger(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
   };
 }

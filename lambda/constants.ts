@@ -55,6 +55,35 @@ export const DEFAULTS = {
   pullSecret: 'docker-proxy-credentials',
 } as const;
 
+/**
+ * Bounds of the loads a request may find due (README "Mappings updates"). Lambda freezes the process between
+ * invocations, so a load runs inside the invocation that finds it due, aborted at its bound, never behind a
+ * response. The first mappings load waits `DEFAULTS.mappingsLoadTimeoutMs` (there is nothing else to serve).
+ */
+export const LOAD_BOUNDS = {
+  /**
+   * Longest a request that has mappings waits on a due refresh, then it is served the last good ones and the
+   * next request tries again. SSM answers GetParameter in tens of milliseconds in-region, a new TLS connection
+   * after a long freeze included; 300 ms leaves room for the SDK's one retry and keeps a review's worst case
+   * far below the apiserver's webhook timeout.
+   */
+  mappingsRefreshWaitMs: 300,
+  /** After a failed load attempt the next one waits this long (at most the TTL): a broken source is not hammered. */
+  mappingsRetryAfterMs: 5_000,
+  /** Longest a request waits on reading the path token from Secrets Manager (at cold start, or after a failure). */
+  pathTokenReadWaitMs: 2_000,
+} as const;
+
+/**
+ * The SSM client's own per-call limits: two attempts (one retry) of at most 0.5 s to connect and 0.9 s to
+ * answer fit in the 2 s first-load bound; the bound aborts the call anyway.
+ */
+export const SSM_CLIENT_LIMITS = {
+  connectionTimeoutMs: 500,
+  requestTimeoutMs: 900,
+  maxAttempts: 2,
+} as const;
+
 /** The range the apiserver accepts for a webhook's `timeoutSeconds`. */
 export const WEBHOOK_TIMEOUT_RANGE = { min: 1, max: 30 } as const;
 

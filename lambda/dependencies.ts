@@ -1,15 +1,16 @@
 /**
- * What a cold start builds, from the environment: configuration read and validated, the mappings load started
- * before the first request needs it. The path token is literal (local runs) or checked by API Gateway before the
- * function runs (AWS): no secret is read at cold start. Used by the Lambda entry (handler.ts) and the local
- * server.
+ * What a cold start builds, from the environment: configuration read and validated, the mappings source, and
+ * the path token (when configured through Secrets Manager) read once and kept. Used by the Lambda entry
+ * (handler.ts) and the local server.
  */
 import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { attemptWithin } from './bounded-attempt.ts';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
-import { type Mappings, parseMappingsJson } from './mappings/schema.ts';
+import { LOAD_BOUNDS, SECRETS_MANAGER_REFERENCE } from './constants.ts';
+import { type Mappings, parseMappingsJson } from './mappings/parse.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
-import { createSsmClient, createSsmLoader } from './mappings/ssm.ts';
+import { createSsmClient, createSsmLoader, getParameterValue } from './mappings/ssm.ts';
 import { count, createTelemetry, MetricName, type Telemetry } from './telemetry.ts';
 import type { WebhookDependencies } from './webhook.ts';
 
@@ -33,10 +34,7 @@ export function createConfiguredMappingsSource(
   }
   return createMappingsSource<Mappings>({
     load,
-    parse: (text) => {
-      const result = parseMappingsJson(text);
-      return result.ok ? { ok: true, value: result.mappings } : { ok: false, error: result.error };
-    },
+    parse: parseMappingsJson,
     ttlMs: config.mappingsTtlSeconds * 1000,
     loadTimeoutMs: DEFAULTS.mappingsLoadTimeoutMs,
     onLoaded: ({ value, previous, durationMs }) =>
@@ -62,12 +60,67 @@ export function createConfiguredMappingsSource(
   });
 }
 
-/** Builds everything a cold start needs from the environment. */
+/**
+ * Resolves the path token: literal (local), or read from Secrets Manager through SSM (AWS) and kept once read.
+ * Each read is one bounded attempt inside the request that needs it (never started behind a response, so never
+ * frozen mid-flight); a failed read is not kept, and the next request tries again.
+ */
+function createPathToken(
+  config: WebhookConfig,
+  ssmClient: () => SSMClient,
+): () => Promise<string | undefined> {
+  if (config.pathToken !== undefined || config.pathTokenSecret === undefined) {
+    const token = config.pathToken;
+    return async () => token;
+  }
+  const name = SECRETS_MANAGER_REFERENCE + config.pathTokenSecret;
+  const client = ssmClient();
+  let token: string | undefined;
+  let pending: Promise<string> | undefined;
+  const read = async (): Promise<string> => {
+    const result = await attemptWithin(LOAD_BOUNDS.pathTokenReadWaitMs, (signal) =>
+      getParameterValue(client, name, { withDecryption: true, signal }),
+    );
+    if (!result.ok) throw result.error;
+    token = result.value;
+    return token;
+  };
+  return async () => {
+    if (token !== undefined) return token;
+    pending ??= read().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}
+
+/**
+ * Builds everything a cold start needs from the environment. Starts nothing: every load runs inside a request
+ * (or {@link warmUp}) that awaits it, so nothing is left running when Lambda freezes the process.
+ */
 export function createDependencies(env: Readonly<Record<string, string | undefined>>): WebhookDependencies {
   const config = readConfig(env);
   const telemetry = createTelemetry();
-  const mappings = createConfiguredMappingsSource(config, telemetry);
-  mappings.start();
-  const token = config.pathToken;
-  return { config, mappings, telemetry, pathToken: async () => token };
+  // One SSM client (credentials and region resolved once) for the mappings and the token.
+  let client: SSMClient | undefined;
+  const ssmClient = () => {
+    client ??= createSsmClient();
+    return client;
+  };
+  const mappings = createConfiguredMappingsSource(config, telemetry, ssmClient);
+  return { config, mappings, telemetry, pathToken: createPathToken(config, ssmClient) };
+}
+
+/**
+ * Loads the mappings and reads the path token in the init phase (handler.ts awaits it at module scope), so the
+ * first review finds both ready. Bounded like any request's wait, and awaited: when init ends nothing is in
+ * flight, however long the instance then stays frozen before its first invocation (provisioned concurrency,
+ * pre-initialised instances). A failure is reported like any load failure; the first request tries again.
+ */
+export async function warmUp(dependencies: WebhookDependencies): Promise<void> {
+  await Promise.all([
+    dependencies.mappings.current(),
+    // Not fatal here: the request that needs the token reads it again and answers 503 if that fails too.
+    dependencies.pathToken().catch(() => undefined),
+  ]);
 }

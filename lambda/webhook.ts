@@ -11,7 +11,7 @@ import { validateReview } from './admission/validate.ts';
 import type { WebhookConfig } from './config.ts';
 import type { ValidateMode } from './constants.ts';
 import { DecisionCache } from './images/decision-cache.ts';
-import type { Mappings } from './mappings/schema.ts';
+import type { Mappings } from './mappings/parse.ts';
 import type { MappingsSource } from './mappings/source.ts';
 import { toError } from './result.ts';
 import { count, MetricName, recordReview, type Telemetry } from './telemetry.ts';
@@ -33,7 +33,10 @@ export type ReviewEndpoint = 'mutate' | 'validate';
 
 /** What `health()` reports: the mappings state and the settings that change answers; never a secret. */
 export interface HealthReport {
-  /** `unavailable` until mappings were loaded once; `degraded` while serving mappings past their TTL. */
+  /**
+   * Follows the last load attempt: `unavailable` until mappings were loaded once; `degraded` when the last
+   * attempt failed and the last good mappings are served; `ok` when it succeeded (README "GET /healthz").
+   */
   readonly status: 'ok' | 'degraded' | 'unavailable';
   readonly mappings: {
     readonly loaded: boolean;
@@ -137,7 +140,7 @@ export function createWebhook(deps: Omit<WebhookDependencies, 'pathToken'>): Web
       const snapshot = await deps.mappings.current();
       const mappings = snapshot.value;
       return {
-        status: mappings === undefined ? 'unavailable' : snapshot.stale ? 'degraded' : 'ok',
+        status: mappings === undefined ? 'unavailable' : snapshot.lastError !== undefined ? 'degraded' : 'ok',
         mappings: {
           loaded: mappings !== undefined,
           version: mappings?.version,

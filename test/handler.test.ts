@@ -14,7 +14,7 @@ import { type LocalSsm, startLocalSsm } from './helpers/ssm-server.ts';
 
 const ROOT = join(FIXTURES_DIR, '..', '..');
 const PARAMETER = '/docker-proxy-webhook/mappings';
-const TOKEN = 'k3yFr0mSecretsManager0123456789';
+const TOKEN = 'k3yFr0mSecretsManager_0123456789';
 const REVIEW = JSON.stringify(loadFixture('api/review-pod.json'));
 const MAPPINGS = JSON.stringify(loadFixture('api/mappings.json'));
 
@@ -42,6 +42,42 @@ beforeEach(() => {
 });
 
 describe('createDependencies (cold start)', () => {
+  it('reads mappings from the SSM parameter and the path token from Secrets Manager through SSM', async () => {
+    // Prepare
+    ssm.parameters.set(PARAMETER, MAPPINGS);
+    ssm.parameters.set('/aws/reference/secretsmanager/webhook-token', TOKEN);
+
+    // Act
+    const handler = createHandler(
+      createDependencies({ MAPPINGS_PARAMETER: PARAMETER, PATH_TOKEN_SECRET: 'webhook-token' }),
+    );
+    const wrongPath = await handler(restEvent({ body: REVIEW, path: '/mutate' }), lambdaContext());
+    const result = await handler(restEvent({ body: REVIEW, path: `/${TOKEN}/mutate` }), lambdaContext());
+
+    // Assess
+    expect(wrongPath.statusCode).toBe(404);
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body).response.patchType).toBe('JSONPatch');
+    // Both loads started at cold start, each exactly once.
+    expect(ssm.calls.map((c) => c.name).sort()).toEqual([
+      '/aws/reference/secretsmanager/webhook-token',
+      PARAMETER,
+    ]);
+  });
+
+  it('retries the token read on the next request when it failed', async () => {
+    ssm.parameters.set(PARAMETER, MAPPINGS);
+    const handler = createHandler(
+      createDependencies({ MAPPINGS_PARAMETER: PARAMETER, PATH_TOKEN_SECRET: 'webhook-token' }),
+    );
+    const failed = await handler(restEvent({ body: REVIEW, path: `/${TOKEN}/mutate` }), lambdaContext());
+    expect(failed.statusCode).toBe(503);
+    expect(JSON.parse(failed.body).message).toMatch(/path token could not be read/);
+    ssm.parameters.set('/aws/reference/secretsmanager/webhook-token', TOKEN);
+    const ok = await handler(restEvent({ body: REVIEW, path: `/${TOKEN}/mutate` }), lambdaContext());
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('reads mappings from the SSM parameter and no secret: API Gateway checked the path token', async () => {
     // Prepare
     ssm.parameters.set(PARAMETER, MAPPINGS);

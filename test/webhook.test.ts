@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readConfig } from '../lambda/config.ts';
-import type { Mappings } from '../lambda/mappings/schema.ts';
+import type { Mappings } from '../lambda/mappings/parse.ts';
 import type { MappingsSnapshot, MappingsSource } from '../lambda/mappings/source.ts';
 import { createTelemetry } from '../lambda/telemetry.ts';
 import { createWebhook } from '../lambda/webhook.ts';
@@ -16,7 +16,6 @@ function webhookWith(mappings: Mappings | undefined, env: Record<string, string>
     lastError: mappings === undefined ? 'file m.json: not found' : undefined,
   };
   const source: MappingsSource<Mappings> = {
-    start: () => undefined,
     current: async () => snapshot,
     peek: () => snapshot,
     refresh: async () => snapshot,

@@ -1,4 +1,4 @@
-import { type CliIo, type Command, EXIT_USAGE, processIo } from './io.ts';
+import { type CliIo, type Command, EXIT_USAGE, HelpRequested, processIo, UsageError } from './io.ts';
 
 /** Each command lives in its own module, loaded only when called. */
 const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {
@@ -18,17 +18,21 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
     summary: 'Run the webhook on an AdmissionReview file and print the response or the patched pod',
     load: async () => (await import('./review.ts')).review,
   },
+  serve: {
+    summary: 'Run the webhook locally over HTTPS (what npm start runs)',
+    load: async () => (await import('./serve.ts')).serve,
+  },
 };
-
-/** Registers nothing at runtime: the table above is the registry. Exported for tests. */
-export const commandNames = (): string[] => Object.keys(COMMANDS);
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return ['usage: docker-proxy-webhook <command> [options]', '', 'commands:', ...rows, ''].join('\n');
 }
 
-/** Entry point of `npx docker-proxy-webhook`. Returns the exit code. */
+/**
+ * Entry point of `npx docker-proxy-webhook` (and `npm start`, which runs `serve`). Returns the exit code; the one
+ * place a command's {@link UsageError} becomes exit 2 and `--help` becomes its usage on standard output.
+ */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -40,5 +44,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.stderr.write(`docker-proxy-webhook: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return EXIT_USAGE;
   }
-  return (await command.load())(rest, io);
+  try {
+    return await (await command.load())(rest, io);
+  } catch (error) {
+    if (error instanceof HelpRequested) {
+      io.stdout.write(error.usage);
+      return 0;
+    }
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(error.usage === undefined ? `${error.message}\n` : `${error.message}\n\n${error.usage}`);
+    return EXIT_USAGE;
+  }
 }

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createTwoFilesPatch } from 'diff';
-import { type Mappings, parseMappingsJson } from '../mappings/schema.ts';
-import { SSM_PARAMETER_TIER } from '../constants.ts';
+import { DEFAULTS, OUTPUT, SSM_PARAMETER_TIER } from '../constants.ts';
+import { type Mappings, parseMappingsJson } from '../mappings/parse.ts';
 import { getParameterValue } from '../mappings/ssm.ts';
+import { toError } from '../result.ts';
 import { createCliSsmClient, parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, EXIT_USAGE } from './io.ts';
+import { type CliIo, type Command, UsageError } from './io.ts';
 import { readStackOutputs } from './stack-outputs.ts';
-
-export const DEFAULT_PARAMETER = '/docker-proxy-webhook/mappings';
 
 const USAGE = `usage: docker-proxy-webhook mappings <validate|diff|push|get> [options] [FILE]
 
@@ -18,7 +18,7 @@ const USAGE = `usage: docker-proxy-webhook mappings <validate|diff|push|get> [op
   push FILE         validate, show the difference, then write the document to SSM (overwrite)
   get               print the document in SSM
 
-  --parameter NAME  the SSM parameter (default: --outputs' MappingsParameterName, else ${DEFAULT_PARAMETER})
+  --parameter NAME  the SSM parameter (default: --outputs' MappingsParameterName, else ${DEFAULTS.mappingsParameterName})
   --outputs FILE    stack outputs from npx cdk deploy --outputs-file FILE
 
 AWS access uses the standard credential chain and region (AWS_PROFILE, AWS_REGION, ...).
@@ -31,95 +31,84 @@ function isNotFound(error: unknown): boolean {
   return (error as { name?: string }).name === 'ParameterNotFound';
 }
 
-async function readDocument(
-  command: string,
-  file: string,
-  io: CliIo,
-): Promise<{ text: string; mappings: Mappings } | number> {
+/** `Name: message` of an AWS SDK error, as the messages show it. */
+function awsError(error: unknown): string {
+  const { name, message } = toError(error);
+  return `${name}: ${message}`;
+}
+
+type Subcommand = 'validate' | 'diff' | 'push' | 'get';
+interface LocalDocument {
+  readonly file: string;
+  readonly text: string;
+  readonly mappings: Mappings;
+}
+
+/** Reads and validates FILE exactly as the webhook does; throws {@link UsageError} with every fault. */
+async function readDocument(command: Subcommand, file: string, io: CliIo): Promise<LocalDocument> {
   const path = resolve(io.cwd, file);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    io.stderr.write(`mappings ${command}: cannot read ${path}: ${(error as Error).message}\n`);
-    return EXIT_USAGE;
+    throw new UsageError(`mappings ${command}: cannot read ${path}: ${toError(error).message}`, {
+      cause: error,
+    });
   }
   const parsed = parseMappingsJson(text);
   if (!parsed.ok) {
-    io.stderr.write(`mappings ${command}: ${path} is invalid:\n${parsed.error.message}\n`);
-    return EXIT_USAGE;
+    throw new UsageError(`mappings ${command}: ${path} is invalid:\n${parsed.error.message}`, {
+      cause: parsed.error,
+    });
   }
-  return { text, mappings: parsed.mappings };
+  return { file, text, mappings: parsed.value };
 }
 
-/** `docker-proxy-webhook mappings`: see {@link USAGE}. */
-export const mappings: Command = async (argv, io) => {
-  const args = parseCommandArgs(
-    'mappings',
-    USAGE,
-    { parameter: { type: 'string' }, outputs: { type: 'string' } },
-    argv,
-    io,
-  );
-  if (typeof args === 'number') return args;
-  const [sub, ...rest] = args.positionals;
+/** The subcommand and its FILE (for all but `get`); throws {@link UsageError} with the usage otherwise. */
+function subcommandOf(positionals: readonly string[]): { sub: Subcommand; file: string | undefined } {
+  const [sub, ...rest] = positionals;
   const wantsFile = sub === 'validate' || sub === 'diff' || sub === 'push';
   if (sub === undefined || (!wantsFile && sub !== 'get')) {
-    io.stderr.write(`mappings: unknown subcommand ${JSON.stringify(sub ?? '')}\n\n${USAGE}`);
-    return EXIT_USAGE;
+    throw new UsageError(`mappings: unknown subcommand ${JSON.stringify(sub ?? '')}`, { usage: USAGE });
   }
   if (rest.length !== (wantsFile ? 1 : 0)) {
-    io.stderr.write(`mappings ${sub}: ${wantsFile ? 'give exactly one FILE' : 'takes no FILE'}\n\n${USAGE}`);
-    return EXIT_USAGE;
+    throw new UsageError(`mappings ${sub}: ${wantsFile ? 'give exactly one FILE' : 'takes no FILE'}`, {
+      usage: USAGE,
+    });
   }
+  return { sub, file: rest[0] };
+}
 
-  let local: { text: string; mappings: Mappings } | undefined;
-  if (wantsFile) {
-    const read = await readDocument(sub, rest[0] as string, io);
-    if (typeof read === 'number') return read;
-    local = read;
-    if (sub === 'validate') {
-      const m = read.mappings;
-      io.stdout.write(
-        `valid: ${m.registryCount} registries, ${m.ignore.length} ignore patterns, mode ${m.mode}, revision ${m.revision}\n`,
-      );
-      return 0;
-    }
-  }
-
-  let parameter = args.values.parameter;
-  if (parameter === undefined && args.values.outputs !== undefined) {
+/** `--parameter`, else the stack outputs' parameter, else the default. */
+async function parameterName(
+  sub: Subcommand,
+  values: { parameter?: string; outputs?: string },
+  io: CliIo,
+): Promise<string> {
+  if (values.parameter !== undefined) return values.parameter;
+  if (values.outputs !== undefined) {
     try {
-      parameter = (await readStackOutputs(args.values.outputs, io.cwd)).MappingsParameterName;
+      const fromOutputs = (await readStackOutputs(values.outputs, io.cwd))[OUTPUT.mappingsParameterName];
+      if (fromOutputs !== undefined) return fromOutputs;
     } catch (error) {
-      io.stderr.write(`mappings ${sub}: ${(error as Error).message}\n`);
-      return EXIT_USAGE;
+      throw new UsageError(`mappings ${sub}: ${toError(error).message}`, { cause: error });
     }
   }
-  parameter ??= DEFAULT_PARAMETER;
+  return DEFAULTS.mappingsParameterName;
+}
 
-  const client = createCliSsmClient();
-  let current: string | undefined;
-  try {
-    current = await getParameterValue(client, parameter);
-  } catch (error) {
-    if (!isNotFound(error) || sub === 'get') {
-      io.stderr.write(
-        `mappings ${sub}: cannot read SSM parameter ${parameter}: ${(error as Error).name}: ${(error as Error).message}\n`,
-      );
-      return 1;
-    }
-  }
+/** `mappings get`: prints the document in SSM, warning (not failing) when it is invalid. */
+function printCurrent(current: string | undefined, io: CliIo): number {
+  io.stdout.write(current?.endsWith('\n') ? current : `${current}\n`);
+  const parsed = parseMappingsJson(current ?? '');
+  if (!parsed.ok)
+    io.stderr.write(`mappings get: warning: the document in SSM is invalid:\n${parsed.error.message}\n`);
+  return 0;
+}
 
-  if (sub === 'get') {
-    io.stdout.write(current?.endsWith('\n') ? current : `${current}\n`);
-    const parsed = parseMappingsJson(current ?? '');
-    if (!parsed.ok)
-      io.stderr.write(`mappings get: warning: the document in SSM is invalid:\n${parsed.error.message}\n`);
-    return 0;
-  }
-
-  const next = pretty((local as { text: string }).text);
+/** Prints the unified diff from the document in SSM to the local one; `false` when they are equal. */
+function printDiff(parameter: string, current: string | undefined, local: LocalDocument, io: CliIo): boolean {
+  const next = pretty(local.text);
   let before = '';
   if (current !== undefined) {
     try {
@@ -131,11 +120,11 @@ export const mappings: Command = async (argv, io) => {
   const label = `ssm:${parameter}`;
   if (before === next) {
     io.stdout.write(`no difference from ${label}\n`);
-    return 0;
+    return false;
   }
   const patch = createTwoFilesPatch(
     label,
-    rest[0] as string,
+    local.file,
     before,
     next,
     current === undefined ? '(absent)' : '',
@@ -143,9 +132,12 @@ export const mappings: Command = async (argv, io) => {
   );
   // Drop the `====` separator line: a plain unified diff, as `diff -u` prints it.
   io.stdout.write(patch.replace(/^=+\n/, ''));
-  if (sub === 'diff') return 1;
+  return true;
+}
 
-  const value = JSON.stringify(JSON.parse(next));
+/** Writes the document (compact) to SSM, in the Advanced tier only when the Standard tier is too small. */
+async function push(client: SSMClient, parameter: string, local: LocalDocument, io: CliIo): Promise<number> {
+  const value = JSON.stringify(JSON.parse(local.text));
   try {
     const result = await client.send(
       new PutParameterCommand({
@@ -158,13 +150,44 @@ export const mappings: Command = async (argv, io) => {
       }),
     );
     io.stdout.write(
-      `pushed revision ${(local as { mappings: Mappings }).mappings.revision} to ${parameter} (version ${result.Version}); the webhook picks it up within its TTL\n`,
+      `pushed revision ${local.mappings.revision} to ${parameter} (version ${result.Version}); the webhook picks it up within its TTL\n`,
     );
     return 0;
   } catch (error) {
-    io.stderr.write(
-      `mappings push: cannot write SSM parameter ${parameter}: ${(error as Error).name}: ${(error as Error).message}\n`,
-    );
+    io.stderr.write(`mappings push: cannot write SSM parameter ${parameter}: ${awsError(error)}\n`);
     return 1;
   }
+}
+
+/** `docker-proxy-webhook mappings`: see {@link USAGE}. */
+export const mappings: Command = async (argv, io) => {
+  const args = parseCommandArgs(
+    'mappings',
+    USAGE,
+    { parameter: { type: 'string' }, outputs: { type: 'string' } },
+    argv,
+  );
+  const { sub, file } = subcommandOf(args.positionals);
+  const local = file === undefined ? undefined : await readDocument(sub, file, io);
+  if (sub === 'validate' && local !== undefined) {
+    const m = local.mappings;
+    io.stdout.write(
+      `valid: ${m.registryCount} registries, ${m.ignore.length} ignore patterns, mode ${m.mode}, revision ${m.revision}\n`,
+    );
+    return 0;
+  }
+  const parameter = await parameterName(sub, args.values, io);
+  const client = createCliSsmClient();
+  let current: string | undefined;
+  try {
+    current = await getParameterValue(client, parameter);
+  } catch (error) {
+    if (!isNotFound(error) || sub === 'get') {
+      io.stderr.write(`mappings ${sub}: cannot read SSM parameter ${parameter}: ${awsError(error)}\n`);
+      return 1;
+    }
+  }
+  if (sub === 'get' || local === undefined) return printCurrent(current, io);
+  if (!printDiff(parameter, current, local, io)) return 0;
+  return sub === 'diff' ? 1 : await push(client, parameter, local, io);
 };

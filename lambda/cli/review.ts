@@ -3,12 +3,13 @@ import { resolve } from 'node:path';
 import fastJsonPatch from 'fast-json-patch';
 import { mutateReview } from '../admission/mutate.ts';
 import type { ReviewOutcome } from '../admission/outcome.ts';
-import { decodeAdmissionReview } from '../admission/review.ts';
+import { type AdmissionReview, decodeAdmissionReview } from '../admission/review.ts';
 import { validateReview } from '../admission/validate.ts';
-import type { ValidateMode } from '../config.ts';
+import { DEFAULTS, VALIDATE_MODES, type ValidateMode } from '../constants.ts';
 import { decideImage } from '../images/rewrite.ts';
+import { toError } from '../result.ts';
 import { loadCommandMappings, MAPPINGS_OPTION, MAPPINGS_USAGE, parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, EXIT_USAGE } from './io.ts';
+import { type CliIo, type Command, UsageError } from './io.ts';
 
 const USAGE = `usage: docker-proxy-webhook review [--mappings FILE] [--validate [--validate-mode warn|deny]] [--patched] FILE|-
 
@@ -30,74 +31,62 @@ function summarize(outcome: ReviewOutcome, io: CliIo): void {
   }
 }
 
-/** `docker-proxy-webhook review`: see {@link USAGE}. */
-export const review: Command = async (argv, io) => {
-  const args = parseCommandArgs(
-    'review',
-    USAGE,
-    {
-      ...MAPPINGS_OPTION,
-      validate: { type: 'boolean', default: false },
-      'validate-mode': { type: 'string', default: 'warn' },
-      patched: { type: 'boolean', default: false },
-    },
-    argv,
-    io,
-  );
-  if (typeof args === 'number') return args;
-  const { values, positionals } = args;
-  const mode = values['validate-mode'];
-  if (mode !== 'warn' && mode !== 'deny') {
-    io.stderr.write(`review: --validate-mode must be warn or deny, got ${JSON.stringify(mode)}\n`);
-    return EXIT_USAGE;
-  }
-  if (positionals.length !== 1) {
-    io.stderr.write(`review: give exactly one AdmissionReview file, or - for standard input\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  const input = positionals[0] as string;
+const OPTIONS = {
+  ...MAPPINGS_OPTION,
+  validate: { type: 'boolean', default: false },
+  'validate-mode': { type: 'string', default: DEFAULTS.validateMode },
+  patched: { type: 'boolean', default: false },
+} as const;
 
-  const loaded = await loadCommandMappings('review', values.mappings, io);
-  if (typeof loaded === 'number') return loaded;
-  const { mappings } = loaded;
-
+/** The AdmissionReview in `input` (a file, or `-` for standard input); throws {@link UsageError} when it is not one. */
+async function readReview(input: string, io: CliIo): Promise<AdmissionReview> {
   let text: string;
   try {
     text = input === '-' ? await io.readStdin() : await readFile(resolve(io.cwd, input), 'utf8');
   } catch (error) {
-    io.stderr.write(`review: cannot read ${input}: ${(error as Error).message}\n`);
-    return EXIT_USAGE;
+    throw new UsageError(`review: cannot read ${input}: ${toError(error).message}`, { cause: error });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    io.stderr.write(`review: ${input} is not valid JSON: ${(error as Error).message}\n`);
-    return EXIT_USAGE;
+    throw new UsageError(`review: ${input} is not valid JSON: ${toError(error).message}`, { cause: error });
   }
   const decoded = decodeAdmissionReview(value);
-  if (!decoded.ok) {
-    io.stderr.write(`review: ${input} is not an AdmissionReview: ${decoded.message}\n`);
-    return EXIT_USAGE;
+  if (!decoded.ok) throw new UsageError(`review: ${input} is not an AdmissionReview: ${decoded.message}`);
+  return decoded.review;
+}
+
+/** The pod after applying the response's JSON Patch (the pod unchanged when there is none). */
+function patchedPod(review: AdmissionReview, outcome: ReviewOutcome): unknown {
+  const pod = structuredClone(review.request.object ?? null);
+  const patch = outcome.response.response.patch;
+  if (patch === undefined) return pod;
+  const operations = JSON.parse(Buffer.from(patch, 'base64').toString('utf8'));
+  return fastJsonPatch.applyPatch(pod, operations, true, false).newDocument;
+}
+
+/** `docker-proxy-webhook review`: see {@link USAGE}. */
+export const review: Command = async (argv, io) => {
+  const { values, positionals } = parseCommandArgs('review', USAGE, OPTIONS, argv);
+  const mode = values['validate-mode'];
+  if (!(VALIDATE_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`review: --validate-mode must be warn or deny, got ${JSON.stringify(mode)}`);
   }
+  if (positionals.length !== 1) {
+    throw new UsageError('review: give exactly one AdmissionReview file, or - for standard input', {
+      usage: USAGE,
+    });
+  }
+  const { mappings } = await loadCommandMappings('review', values.mappings, io);
+  const admissionReview = await readReview(positionals[0] as string, io);
 
   const decide = (image: string) => decideImage(image, mappings);
   const outcome = values.validate
-    ? validateReview(decoded.review, decide, { mode: mode as ValidateMode })
-    : mutateReview(decoded.review, decide, { observe: mappings.mode === 'observe' });
+    ? validateReview(admissionReview, decide, { mode: mode as ValidateMode })
+    : mutateReview(admissionReview, decide, { observe: mappings.mode === 'observe' });
   summarize(outcome, io);
-
-  if (!values.patched) {
-    io.stdout.write(`${JSON.stringify(outcome.response, null, 2)}\n`);
-    return 0;
-  }
-  const pod = structuredClone(decoded.review.request.object ?? null);
-  const patch = outcome.response.response.patch;
-  const patchedPod =
-    patch === undefined
-      ? pod
-      : fastJsonPatch.applyPatch(pod, JSON.parse(Buffer.from(patch, 'base64').toString('utf8')), true, false)
-          .newDocument;
-  io.stdout.write(`${JSON.stringify(patchedPod, null, 2)}\n`);
+  const printed = values.patched ? patchedPod(admissionReview, outcome) : outcome.response;
+  io.stdout.write(`${JSON.stringify(printed, null, 2)}\n`);
   return 0;
 };

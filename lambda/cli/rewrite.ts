@@ -29,16 +29,8 @@ export function decisionRecord(decision: ImageDecision): Record<string, string |
 
 /** `docker-proxy-webhook rewrite`: see {@link USAGE}. */
 export const rewrite: Command = async (argv, io) => {
-  const args = parseCommandArgs(
-    'rewrite',
-    USAGE,
-    { ...MAPPINGS_OPTION, json: { type: 'boolean' } },
-    argv,
-    io,
-  );
-  if (typeof args === 'number') return args;
+  const args = parseCommandArgs('rewrite', USAGE, { ...MAPPINGS_OPTION, json: { type: 'boolean' } }, argv);
   const loaded = await loadCommandMappings('rewrite', args.values.mappings, io);
-  if (typeof loaded === 'number') return loaded;
   const images =
     args.positionals.length > 0
       ? args.positionals

@@ -1,16 +1,11 @@
 /** Reading `npx cdk deploy --outputs-file cdk-outputs.json`: `{ "<StackName>": { "<Output>": "value" } }`. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { OUTPUT, type OutputName } from '../constants.ts';
+import { toError } from '../result.ts';
 
-/** The outputs the commands use (names as infra/webhook-stack.ts declares them). */
-export interface StackOutputs {
-  readonly MutateUrl?: string;
-  readonly ValidateUrl?: string;
-  readonly MappingsParameterName?: string;
-  readonly WebhookTimeoutSeconds?: string;
-  readonly ValidateMode?: string;
-  readonly PathTokenSecretName?: string;
-}
+/** The stack's outputs by name (lambda/constants.ts's OUTPUT, which the stack declares them with). */
+export type StackOutputs = { readonly [name in OutputName]?: string };
 
 /** Thrown when the outputs file is missing, unreadable or holds no docker-proxy-webhook stack. */
 export class StackOutputsError extends Error {
@@ -24,7 +19,9 @@ export async function readStackOutputs(file: string, cwd: string, stackName?: st
   try {
     value = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new StackOutputsError(`cannot read stack outputs from ${path}: ${(error as Error).message}`);
+    throw new StackOutputsError(`cannot read stack outputs from ${path}: ${toError(error).message}`, {
+      cause: error,
+    });
   }
   if (typeof value !== 'object' || value === null)
     throw new StackOutputsError(`${path} is not a cdk outputs file`);
@@ -33,7 +30,7 @@ export async function readStackOutputs(file: string, cwd: string, stackName?: st
       (stackName === undefined || name === stackName) &&
       typeof outputs === 'object' &&
       outputs !== null &&
-      'MutateUrl' in outputs,
+      OUTPUT.mutateUrl in outputs,
   );
   if (stacks.length !== 1) {
     const names = Object.keys(value as object).join(', ') || 'none';

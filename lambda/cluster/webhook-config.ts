@@ -9,6 +9,8 @@
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { Document, isMap, isPair, isScalar, visit } from 'yaml';
+import { DEFAULTS, TOKEN_PLACEHOLDER, type ValidateMode } from '../constants.ts';
+import { toError } from '../result.ts';
 
 /** Label that opts a namespace or a pod out (`docker-proxy-webhook=disabled`). */
 export const OPT_OUT_LABEL = 'docker-proxy-webhook';
@@ -18,7 +20,6 @@ export const DEFAULT_EXCLUDED_NAMESPACES: readonly string[] = ['kube-system'];
 export const CONFIGURATION_NAME = 'docker-proxy-webhook';
 export const MUTATING_WEBHOOK_NAME = 'rewrite.docker-proxy-webhook.io';
 export const VALIDATING_WEBHOOK_NAME = 'check.docker-proxy-webhook.io';
-export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 export type FailurePolicy = 'Ignore' | 'Fail';
 
@@ -36,7 +37,7 @@ export interface WebhookConfigOptions {
   /** @default ['kube-system'] */
   readonly excludedNamespaces?: readonly string[];
   /** Render the ValidatingWebhookConfiguration too. @default 'off' */
-  readonly validate?: 'off' | 'warn' | 'deny';
+  readonly validate?: 'off' | ValidateMode;
 }
 
 /** Thrown for options the apiserver would reject; the message says what to write instead. */
@@ -62,8 +63,10 @@ export function checkWebhookUrl(raw: string, what = 'URL'): URL {
   if (url.username !== '' || url.password !== '') problems.push('it must not contain user info');
   if (url.search !== '' || raw.includes('?')) problems.push('it must not have a query');
   if (url.hash !== '' || raw.includes('#')) problems.push('it must not have a fragment');
-  if (raw.includes('{token}'))
-    problems.push('it still holds the {token} placeholder: pass --token or --token-command');
+  if (raw.includes(TOKEN_PLACEHOLDER))
+    problems.push(
+      `it still holds the ${TOKEN_PLACEHOLDER} placeholder: pass --token TOKEN (or set DPW_PATH_TOKEN)`,
+    );
   if (problems.length > 0) {
     throw new WebhookConfigError(
       `${what} ${JSON.stringify(raw)} would be rejected by the apiserver: ${problems.join('; ')}`,
@@ -97,7 +100,9 @@ export function caBundleOf(pem: string, source: string): string {
     try {
       new X509Certificate(block);
     } catch (error) {
-      throw new WebhookConfigError(`${source} holds an unreadable certificate: ${(error as Error).message}`);
+      throw new WebhookConfigError(`${source} holds an unreadable certificate: ${toError(error).message}`, {
+        cause: error,
+      });
     }
   }
   return Buffer.from(`${blocks.join('\n')}\n`).toString('base64');
@@ -113,7 +118,7 @@ interface Resolved {
 }
 
 function resolve(options: WebhookConfigOptions): Resolved {
-  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULTS.webhookTimeoutSeconds;
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 30) {
     throw new WebhookConfigError(`timeoutSeconds ${timeoutSeconds} must be a whole number from 1 to 30`);
   }

@@ -2,9 +2,9 @@
  * The decision cache: decisions are pure functions of (image, mappings), and a cluster pulls the same few hundred
  * images over and over, so the webhook keeps the most recent ones for the mappings they were decided with.
  */
-import type { Mappings } from '../mappings/schema.ts';
+
 import type { ImageDecision } from './decision.ts';
-import { decideImage } from './rewrite.ts';
+import { decideImage, type RewriteRules } from './rewrite.ts';
 
 /** Longer image strings are decided but not cached (see {@link DecisionCache}). */
 const MAX_CACHED_IMAGE_LENGTH = 512;
@@ -14,7 +14,7 @@ const MAX_CACHED_IMAGE_LENGTH = 512;
  */
 export class DecisionCache {
   readonly #max: number;
-  #mappings: Mappings | undefined;
+  #mappings: RewriteRules | undefined;
   readonly #entries = new Map<string, ImageDecision>();
 
   constructor(max = 4096) {
@@ -22,7 +22,7 @@ export class DecisionCache {
   }
 
   /** A `decide` function for one review under `mappings`. */
-  decider(mappings: Mappings): (image: string) => ImageDecision {
+  decider(mappings: RewriteRules): (image: string) => ImageDecision {
     if (this.#mappings !== mappings) {
       this.#entries.clear();
       this.#mappings = mappings;

@@ -12,15 +12,6 @@ import type { ImageReferenceError } from './reference.ts';
  */
 export type DecisionKind = 'rewritten' | 'already-proxied' | 'ignored' | 'unmapped' | 'invalid';
 
-/** Every decision kind, in a fixed order (tables, metrics). */
-export const DECISION_KINDS: readonly DecisionKind[] = [
-  'rewritten',
-  'already-proxied',
-  'ignored',
-  'unmapped',
-  'invalid',
-];
-
 interface DecisionBase {
   /** The image string exactly as it appeared in the pod. */
   readonly input: string;

@@ -1,5 +1,6 @@
 /**
  * Image references: the grammar Docker, containerd and the kubelet use (distribution/reference v0.6.0).
+ * Docker Hub's spellings are folded in one place, `docker-hub.ts`.
  *
  * ```
  *  reference                       := name [ ":" tag ] [ "@" digest ]
@@ -22,23 +23,26 @@
  *  identifier                      := /[a-f0-9]{64}/
  * ```
  *
- * Three entry points mirror upstream:
+ * The entry points mirror upstream:
  * - {@link parseReference} is upstream `Parse`: the raw grammar, no defaults. Its `domain` is whatever
  *   precedes the first `/` when that text is a valid host (so `a/b` has domain `a`).
  * - {@link parseNormalizedReference} is upstream `ParseNormalizedNamed`: what a container runtime pulls.
  *   A first component is a registry only if it contains `.` or `:`, is `localhost`, or has uppercase
  *   letters; otherwise the image is on Docker Hub (`docker.io`), and a one-component Docker Hub path gets
  *   `library/`. `index.docker.io` is folded into `docker.io`, as upstream does; we also fold
- *   `registry-1.docker.io` (the host Docker Hub's API really answers on), so every spelling of Docker Hub
- *   is one registry. No `:latest` is ever added: an untagged reference stays untagged.
+ *   `registry-1.docker.io` ({@link foldDockerHub}). No `:latest` is ever added: an untagged reference stays
+ *   untagged.
  * - {@link parseNamed} / {@link parseName} are upstream `ParseNamed` / `WithName`.
  *
- * Nothing here throws on bad input: every parser returns a {@link ParseResult} whose error is an
- * {@link ImageReferenceError} naming the input and what is wrong with it.
+ * Nothing here throws on bad input: every parser returns a {@link ReferenceResult} (the one `Result` of
+ * `lambda/result.ts`) whose error is an {@link ImageReferenceError} naming the input and what is wrong.
  *
  * @see https://github.com/distribution/reference/blob/v0.6.0/reference.go
  * @see https://github.com/distribution/reference/blob/v0.6.0/normalize.go
  */
+
+import { err, ok, type Result } from '../result.ts';
+import { DOCKER_HUB, foldDockerHub } from './docker-hub.ts';
 
 // ---- Grammar pieces, named as upstream's regexp.go names them. ----
 
@@ -73,18 +77,12 @@ const referenceRegexp = new RegExp(`^(${namePat})(?::(${tag}))?(?:@(${digestPat}
 const anchoredNameRegexp = new RegExp(`^(?:(${domainAndPort})/)?(${remoteName})$`);
 /** A bare image ID, which a name must not look like. */
 const anchoredIdentifierRegexp = /^[a-f0-9]{64}$/;
-/** A whole host with optional port. Exported for the mappings schema, which validates registry keys. */
-export const anchoredDomainRegexp: RegExp = new RegExp(`^${domainAndPort}$`);
-/** A whole repository path. Exported for the mappings schema, which validates path prefixes. */
+/** A whole repository path. Exported for `mappings/address.ts`, which validates the path prefixes of keys. */
 export const anchoredPathRegexp: RegExp = new RegExp(`^${remoteName}$`);
 
 /** Upstream `NameTotalLengthMax`: the limit applies to the repository path, not the domain (since v0.6.0). */
 export const NAME_TOTAL_LENGTH_MAX = 255;
 
-/** The Docker Hub registry, as normalized references name it. */
-export const DOCKER_HUB = 'docker.io';
-/** Other spellings of Docker Hub, folded into {@link DOCKER_HUB} by normalization. */
-export const DOCKER_HUB_ALIASES: readonly string[] = ['index.docker.io', 'registry-1.docker.io'];
 /** The namespace of Docker Hub's official images. */
 const OFFICIAL_REPO_PREFIX = 'library/';
 
@@ -160,12 +158,10 @@ export interface Reference {
 }
 
 /** The result of every parser here: a reference, or the reason there is none. Never throws. */
-export type ParseResult = { ok: true; reference: Reference } | { ok: false; error: ImageReferenceError };
+export type ReferenceResult = Result<Reference, ImageReferenceError>;
 
-const fail = (code: ImageReferenceErrorCode, input: string): ParseResult => ({
-  ok: false,
-  error: new ImageReferenceError(code, input),
-});
+const fail = (code: ImageReferenceErrorCode, input: string): ReferenceResult =>
+  err(new ImageReferenceError(code, input));
 
 /** The repository name: `domain/path`, or `path` when there is no domain. */
 export function nameOf(ref: Reference): string {
@@ -194,7 +190,7 @@ function validateDigest(digest: string): ImageReferenceErrorCode | undefined {
  * Parses a reference by the raw grammar (upstream `Parse`): no default registry, no `library/`.
  * The `domain` is set when the name has a `/` and its first component is a valid host.
  */
-export function parseReference(input: string): ParseResult {
+export function parseReference(input: string): ReferenceResult {
   const matches = referenceRegexp.exec(input);
   if (matches === null) {
     if (input === '') return fail('NameEmpty', input);
@@ -214,16 +210,16 @@ export function parseReference(input: string): ParseResult {
   const reference: { domain: string; path: string; tag?: string; digest?: string } = { domain, path };
   if (matches[2] !== undefined) reference.tag = matches[2];
   if (digest !== undefined) reference.digest = digest;
-  return { ok: true, reference };
+  return ok(reference);
 }
 
 /** Parses a repository name with no tag or digest (upstream `WithName`). */
-export function parseName(input: string): ParseResult {
+export function parseName(input: string): ReferenceResult {
   const match = anchoredNameRegexp.exec(input);
   if (match === null) return fail('ReferenceInvalidFormat', input);
   const path = match[2] ?? '';
   if (path.length > NAME_TOTAL_LENGTH_MAX) return fail('NameTooLong', input);
-  return { ok: true, reference: { domain: match[1] ?? '', path } };
+  return ok({ domain: match[1] ?? '', path });
 }
 
 /**
@@ -242,7 +238,7 @@ function splitDockerDomain(name: string): { domain: string; remainder: string } 
     domain = first;
     remainder = name.slice(i + 1);
   }
-  if (DOCKER_HUB_ALIASES.includes(domain)) domain = DOCKER_HUB;
+  domain = foldDockerHub(domain);
   if (domain === DOCKER_HUB && !remainder.includes('/')) remainder = OFFICIAL_REPO_PREFIX + remainder;
   return { domain, remainder };
 }
@@ -251,7 +247,7 @@ function splitDockerDomain(name: string): { domain: string; remainder: string } 
  * Parses a reference as a container runtime resolves it (upstream `ParseNormalizedNamed`):
  * `nginx:1.27` → `docker.io/library/nginx:1.27`. The result always has a domain.
  */
-export function parseNormalizedReference(input: string): ParseResult {
+export function parseNormalizedReference(input: string): ReferenceResult {
   if (input === '') return fail('NameEmpty', input);
   if (anchoredIdentifierRegexp.test(input)) return fail('NameIsIdentifier', input);
   const { domain, remainder } = splitDockerDomain(input);
@@ -267,9 +263,9 @@ export function parseNormalizedReference(input: string): ParseResult {
 }
 
 /** Parses a reference that must already be in normalized form (upstream `ParseNamed`). */
-export function parseNamed(input: string): ParseResult {
+export function parseNamed(input: string): ReferenceResult {
   const parsed = parseNormalizedReference(input);
   if (!parsed.ok) return parsed;
-  if (formatReference(parsed.reference) !== input) return fail('NameNotCanonical', input);
+  if (formatReference(parsed.value) !== input) return fail('NameNotCanonical', input);
   return parsed;
 }

@@ -11,15 +11,44 @@
  *    exactly. No `:latest` is added: an untagged image stays untagged.
  * 5. `unmapped`: valid, but no key covers it.
  */
-import type { Mappings } from '../mappings/schema.ts';
 import type { ImageDecision } from './decision.ts';
 import { formatReference, NAME_TOTAL_LENGTH_MAX, parseNormalizedReference } from './reference.ts';
 
+/**
+ * What deciding an image needs from the mappings: three lookups over a normalized repository (`domain`, path
+ * components). The compiled `Mappings` (mappings/parse.ts) provide them; declared here so that `images/`
+ * depends on no other folder.
+ */
+export interface RewriteRules {
+  /** The most specific registry rule for the repository, and the path components after its prefix. */
+  match(
+    domain: string,
+    path: readonly string[],
+  ):
+    | {
+        readonly rule: {
+          /** The `registries` key as written. */
+          readonly key: string;
+          /** The proxy prefix as written. */
+          readonly proxy: string;
+          readonly proxyDomain: string;
+          readonly proxyPath: readonly string[];
+          readonly pullSecret: string | null;
+        };
+        readonly rest: readonly string[];
+      }
+    | undefined;
+  /** The `ignore` pattern (as written) covering the repository. */
+  ignored(domain: string, path: readonly string[]): { readonly pattern: string } | undefined;
+  /** The `registries` key whose proxy prefix the repository is already under. */
+  proxiedBy(domain: string, path: readonly string[]): { readonly key: string } | undefined;
+}
+
 /** Decides what one image string becomes under the given mappings. */
-export function decideImage(input: string, mappings: Mappings): ImageDecision {
+export function decideImage(input: string, mappings: RewriteRules): ImageDecision {
   const parsed = parseNormalizedReference(input);
   if (!parsed.ok) return { kind: 'invalid', input, image: input, error: parsed.error };
-  const reference = parsed.reference;
+  const reference = parsed.value;
   const normalized = formatReference(reference);
   const path = reference.path.split('/');
 

@@ -106,7 +106,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const config = readConfig({ ...options.env, MAPPINGS_FILE: mappingsFile, MAPPINGS_PARAMETER: undefined });
   const telemetry = options.telemetry ?? createTelemetry();
   const mappings = createConfiguredMappingsSource(config, telemetry);
-  mappings.start();
+  // Load before listening, so the first request finds the mappings (or their error reported).
+  await mappings.current();
   const token = config.pathToken;
   const dependencies: WebhookDependencies = { config, mappings, telemetry, pathToken: async () => token };
   const handler = createHandler(dependencies);

@@ -15,14 +15,8 @@
  *
  * A rejected combination is a rejected document: the function keeps serving the last good mappings.
  */
-import {
-  jsonPath,
-  type Mappings,
-  type MappingsIssue,
-  type MappingsParseResult,
-  MappingsValidationError,
-  parseMappings,
-} from './schema.ts';
+import { jsonPath, type MappingsIssue, MappingsValidationError } from './issues.ts';
+import { type Mappings, type MappingsParseResult, parseMappings } from './parse.ts';
 
 /** A document and where it came from, for messages (`SSM parameter /x`, `mappings.json`). */
 export interface SourcedDocument {
@@ -107,11 +101,11 @@ export function combineMappings(user: SourcedDocument, generated: SourcedDocumen
     );
   const theirs = parseMappings(user.value);
   if (!theirs.ok) return theirs;
-  const found = conflicts(theirs.mappings, user.source, ours.mappings, generated.source);
+  const found = conflicts(theirs.value, user.source, ours.value, generated.source);
   if (found.length > 0) return invalid(found);
 
-  const u = theirs.mappings.document;
-  const g = ours.mappings.document;
+  const u = theirs.value.document;
+  const g = ours.value.document;
   const combined = {
     ...u,
     registries: { ...u.registries, ...g.registries },

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type MappingsParseResult, MappingsValidationError, parseMappingsJson } from './schema.ts';
+import { type MappingsParseResult, MappingsValidationError, parseMappingsJson } from './parse.ts';
 
 /** The example shipped at the repository root. */
 export const EXAMPLE_MAPPINGS_PATH: string = resolve(

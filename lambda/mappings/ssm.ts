@@ -1,28 +1,30 @@
 /**
  * SSM Parameter Store adapter: the AWS SDK v3 client, bounded so that no review waits long on SSM.
  * Thin on purpose: fetch the text, let `source.ts` cache it and `schema.ts` judge it.
+ *
+ * Why not `@aws-lambda-powertools/parameters` (`SSMProvider.get` with `maxAge`), the well-kept library for
+ * cached parameters: its `get` fetches again once `maxAge` has passed and on any failure throws
+ * `GetParameterError`, without returning the expired value (its cache is `protected`), so it cannot keep
+ * serving the last good document through an outage; and it sends `GetParameterCommand` without send options,
+ * so no AbortSignal can end a call at the refresh bound, which is what keeps a call from being frozen mid-flight
+ * behind a response (see ../bounded-attempt.ts). We would still need our own last-good cache and validation
+ * around it, so it would add a dependency to wrap one SDK call.
  */
 import { GetParameterCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
+import { SSM_CLIENT_LIMITS, SSM_TIER_MAX_BYTES } from '../constants.ts';
 
-/** SSM exposes every Secrets Manager secret, read-only, under this path (one SDK client instead of two). */
-export const SECRETS_MANAGER_REFERENCE = '/aws/reference/secretsmanager/';
-
-/** SSM parameter value limits: Standard tier 4 KB, Advanced 8 KB. */
-export const SSM_STANDARD_TIER_MAX_BYTES = 4096;
-export const SSM_ADVANCED_TIER_MAX_BYTES = 8192;
-
-/** Per-attempt limits: two attempts fit in the source's 2 s budget (which aborts the call anyway). */
-export const SSM_CONNECTION_TIMEOUT_MS = 500;
-export const SSM_REQUEST_TIMEOUT_MS = 900;
-export const SSM_MAX_ATTEMPTS = 2;
+// Re-exported only for the CLI, which still names them here; their home is constants.ts.
+export { SECRETS_MANAGER_REFERENCE } from '../constants.ts';
+/** @deprecated Import `SSM_TIER_MAX_BYTES.standard` from `lambda/constants.ts`. */
+export const SSM_STANDARD_TIER_MAX_BYTES: number = SSM_TIER_MAX_BYTES.standard;
 
 /** An SSM client with short timeouts and one retry; `overrides` for tests (endpoint, credentials). */
 export function createSsmClient(overrides: SSMClientConfig = {}): SSMClient {
   return new SSMClient({
-    maxAttempts: SSM_MAX_ATTEMPTS,
+    maxAttempts: SSM_CLIENT_LIMITS.maxAttempts,
     requestHandler: {
-      connectionTimeout: SSM_CONNECTION_TIMEOUT_MS,
-      requestTimeout: SSM_REQUEST_TIMEOUT_MS,
+      connectionTimeout: SSM_CLIENT_LIMITS.connectionTimeoutMs,
+      requestTimeout: SSM_CLIENT_LIMITS.requestTimeoutMs,
       // Without it the SDK only warns when a response is late, and keeps waiting.
       throwOnRequestTimeout: true,
     },

@@ -1,7 +1,7 @@
 /** `npm run schema`: regenerates `mappings.schema.json` (editors' completion) from the zod schema. */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mappingsJsonSchema } from './schema.ts';
+import { mappingsJsonSchema } from './document.ts';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('./mappings.schema.json', import.meta.url));
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mutateReview, ORIGINAL_IMAGES_ANNOTATION } from '../../lambda/admission/mutate.ts';
 import { containerLabel } from '../../lambda/admission/pod.ts';
 import { decideImage } from '../../lambda/images/rewrite.ts';
-import type { Mappings } from '../../lambda/mappings/schema.ts';
+import type { Mappings } from '../../lambda/mappings/parse.ts';
 import {
   admissionMappings,
   applyResponse,

@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readConfig } from '../../lambda/config.ts';
 import { createHandler, type WebhookHandler } from '../../lambda/create-handler.ts';
-import { parseMappings } from '../../lambda/mappings/schema.ts';
+import { parseMappings } from '../../lambda/mappings/parse.ts';
 import { createMappingsSource } from '../../lambda/mappings/source.ts';
 import { createTelemetry } from '../../lambda/telemetry.ts';
 
@@ -26,7 +26,7 @@ export async function benchHandler(): Promise<WebhookHandler> {
   if (!parsed.ok) throw parsed.error;
   const mappings = createMappingsSource({
     load: async () => '',
-    parse: () => ({ ok: true as const, value: parsed.mappings }),
+    parse: () => ({ ok: true as const, value: parsed.value }),
     ttlMs: 3_600_000,
     loadTimeoutMs: 1000,
   });

@@ -1,13 +1,13 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { AdmissionReview, AdmissionReviewResponse } from '../../lambda/admission/review.ts';
-import { type Mappings, parseMappings } from '../../lambda/mappings/schema.ts';
+import { type Mappings, parseMappings } from '../../lambda/mappings/parse.ts';
 import { loadFixture } from './fixtures.ts';
 
 /** Compiles a mappings document, failing the test when it is rejected. */
 export function compileMappings(document: unknown): Mappings {
   const result = parseMappings(document);
   if (!result.ok) throw result.error;
-  return result.mappings;
+  return result.value;
 }
 
 /** The mappings the admission fixtures are written against. */

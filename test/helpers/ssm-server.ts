@@ -18,9 +18,11 @@ export interface LocalSsm {
   readonly parameters: Map<string, string>;
   /** Queues faults for the next requests. */
   fail(...faults: SsmFault[]): void;
+  /** A fault for every request until `outage(undefined)` (queued faults come first). */
+  outage(fault: SsmFault | undefined): void;
   /** Every request's target, parameter name and (PutParameter) tier, in order. */
   readonly calls: { target: string; name: string | undefined; tier?: string }[];
-  /** Forgets parameters, queued faults and calls. */
+  /** Forgets parameters, queued faults, the outage and calls. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export async function startLocalSsm(): Promise<LocalSsm> {
   const parameters = new Map<string, string>();
   const versions = new Map<string, number>();
   const faults: SsmFault[] = [];
+  let persistent: SsmFault | undefined;
   const calls: { target: string; name: string | undefined; tier?: string }[] = [];
   const sockets = new Set<import('node:net').Socket>();
 
@@ -54,7 +57,7 @@ export async function startLocalSsm(): Promise<LocalSsm> {
       });
       response.end(JSON.stringify(value));
     };
-    const fault = faults.shift();
+    const fault = faults.shift() ?? persistent;
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'throttle')
       return send(400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
@@ -88,7 +91,11 @@ export async function startLocalSsm(): Promise<LocalSsm> {
     parameters,
     calls,
     fail: (...f) => faults.push(...f),
+    outage: (fault) => {
+      persistent = fault;
+    },
     reset: () => {
+      persistent = undefined;
       parameters.clear();
       versions.clear();
       faults.length = 0;
@@ -107,4 +114,12 @@ export const localAwsConfig = (endpoint: string) => ({
   endpoint,
   region: 'eu-west-1',
   credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+});
+
+/** The environment the Lambda runtime gives the function, with SSM pointed at the local server. */
+export const lambdaAwsEnv = (endpoint: string): Record<string, string> => ({
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+  AWS_SECRET_ACCESS_KEY: 'local-secret',
+  AWS_ENDPOINT_URL_SSM: endpoint,
 });

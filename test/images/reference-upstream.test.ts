@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   formatReference,
   nameOf,
-  type ParseResult,
   parseName,
   parseNamed,
   parseReference,
+  type ReferenceResult,
 } from '../../lambda/images/reference.ts';
 import { loadFixture } from '../helpers/fixtures.ts';
 
@@ -31,7 +31,7 @@ interface UpstreamCase {
 
 const cases = loadFixture<UpstreamCase[]>('reference/distribution-reference-parse.json');
 
-const parsers: Record<string, (input: string) => ParseResult> = {
+const parsers: Record<string, (input: string) => ReferenceResult> = {
   Parse: parseReference,
   'Parse (via Field.UnmarshalText)': parseReference,
   ParseNamed: parseNamed,
@@ -59,7 +59,7 @@ describe('distribution/reference upstream vectors', () => {
     '%s',
     (_label, c) => {
       // Act
-      const parse = parsers[c.function] as (input: string) => ParseResult;
+      const parse = parsers[c.function] as (input: string) => ReferenceResult;
       const result = parse(c.input);
 
       // Assess
@@ -75,7 +75,7 @@ describe('distribution/reference upstream vectors', () => {
       }
       expect(result.ok, result.ok ? '' : result.error.message).toBe(true);
       if (!result.ok) return;
-      const ref = result.reference;
+      const ref = result.value;
       const actual: Record<string, unknown> = {
         string: formatReference(ref),
         name: nameOf(ref),

@@ -41,16 +41,16 @@ describe('parseNormalizedReference', () => {
     }
     expect(result.ok, result.ok ? '' : result.error.message).toBe(true);
     if (!result.ok) return;
-    expect(formatReference(result.reference)).toBe(c.normalized);
+    expect(formatReference(result.value)).toBe(c.normalized);
     for (const field of ['domain', 'path', 'tag', 'digest'] as const) {
-      if (c[field] !== undefined) expect(result.reference[field], field).toBe(c[field]);
+      if (c[field] !== undefined) expect(result.value[field], field).toBe(c[field]);
     }
   });
 
   it('is idempotent: a normalized reference normalizes to itself', () => {
     for (const c of normalizeCases.filter((n) => n.normalized !== undefined)) {
       const again = parseNormalizedReference(c.normalized as string);
-      expect(again.ok && formatReference(again.reference)).toBe(c.normalized);
+      expect(again.ok && formatReference(again.value)).toBe(c.normalized);
     }
   });
 });
@@ -73,7 +73,7 @@ describe('reference properties', () => {
     fc.assert(
       fc.property(validReference, (input) => {
         const result = parseReference(input);
-        expect(result.ok && formatReference(result.reference)).toBe(input);
+        expect(result.ok && formatReference(result.value)).toBe(input);
       }),
       { numRuns: 5_000 },
     );
@@ -84,11 +84,11 @@ describe('reference properties', () => {
       fc.property(validReference, (input) => {
         const once = parseNormalizedReference(input);
         if (!once.ok) return; // e.g. uppercase host followed by nothing else: covered by the table
-        const twice = parseNormalizedReference(formatReference(once.reference));
-        expect(twice.ok && formatReference(twice.reference)).toBe(formatReference(once.reference));
+        const twice = parseNormalizedReference(formatReference(once.value));
+        expect(twice.ok && formatReference(twice.value)).toBe(formatReference(once.value));
         const raw = parseReference(input);
-        expect(raw.ok && raw.reference.tag).toBe(once.reference.tag);
-        expect(raw.ok && raw.reference.digest).toBe(once.reference.digest);
+        expect(raw.ok && raw.value.tag).toBe(once.value.tag);
+        expect(raw.ok && raw.value.digest).toBe(once.value.digest);
       }),
       { numRuns: 5_000 },
     );

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeDecision } from '../../lambda/images/describe.ts';
 import { decideImage } from '../../lambda/images/rewrite.ts';
-import { type Mappings, parseMappings } from '../../lambda/mappings/schema.ts';
+import { type Mappings, parseMappings } from '../../lambda/mappings/parse.ts';
 import { validReference } from '../helpers/arbitraries.ts';
 import { loadFixtureDir } from '../helpers/fixtures.ts';
 
@@ -28,7 +28,7 @@ interface RewriteFixture {
 function compile(document: unknown): Mappings {
   const result = parseMappings(document);
   if (!result.ok) throw result.error;
-  return result.mappings;
+  return result.value;
 }
 
 const fixtures = loadFixtureDir<RewriteFixture>('rewrite');

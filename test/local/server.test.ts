@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,6 +8,7 @@ import { ensureLocalCertificates } from '../../lambda/local/certs.ts';
 import { type LocalServer, type LocalServerOptions, startLocalServer } from '../../lambda/local/server.ts';
 import { lambdaContext, restEvent } from '../helpers/events.ts';
 import { FIXTURES_DIR, loadFixture } from '../helpers/fixtures.ts';
+import { httpsCall as call } from '../helpers/https-client.ts';
 
 const ROOT = join(FIXTURES_DIR, '..', '..');
 const REVIEW = JSON.stringify(loadFixture('api/review-pod.json'));
@@ -33,58 +33,6 @@ async function start(options: LocalServerOptions = {}): Promise<LocalServer> {
   const server = await startLocalServer({ host: '127.0.0.1', port: 0, tlsDir, ...options });
   servers.push(server);
   return server;
-}
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A real HTTPS client that verifies the server against `ca`. */
-function call(
-  url: string,
-  options: {
-    ca: string | undefined;
-    method?: string;
-    body?: string;
-    contentType?: string;
-    slowBody?: Promise<void>;
-  },
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      {
-        method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-        ca: options.ca,
-        headers:
-          options.body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' },
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    if (options.body === undefined) {
-      req.end();
-    } else if (options.slowBody !== undefined) {
-      const half = Math.floor(options.body.length / 2);
-      req.write(options.body.slice(0, half));
-      void options.slowBody.then(() => req.end(options.body?.slice(half)));
-    } else {
-      req.end(options.body);
-    }
-  });
 }
 
 describe('npm start: the local HTTPS server', () => {
@@ -229,15 +177,7 @@ describe('npm start (the process)', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'dpw-start-'));
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'lambda/local/main.ts'),
-        '--port',
-        '0',
-        '--write-config',
-        'webhook.yaml',
-      ],
+      [join(ROOT, 'lambda/cli/bin.mjs'), 'serve', '--port', '0', '--write-config', 'webhook.yaml'],
       {
         cwd: ROOT,
         env: { ...process.env, INIT_CWD: cwd },

@@ -10,7 +10,7 @@ import {
   generateEcrCacheDocument,
   resolveEcrCacheRules,
 } from '../../lambda/mappings/ecr-cache.ts';
-import type { Mappings } from '../../lambda/mappings/schema.ts';
+import type { Mappings } from '../../lambda/mappings/parse.ts';
 import { loadFixtureDir } from '../helpers/fixtures.ts';
 
 interface CacheFixture {
@@ -35,7 +35,7 @@ function combined(user: unknown, registry: string, selection: EcrCacheSelection)
     { source: GENERATED, value: generated(registry, selection) },
   );
   if (!result.ok) throw result.error;
-  return result.mappings;
+  return result.value;
 }
 
 describe.each(loadFixtureDir<CacheFixture>('ecr-cache'))('the %s cache', (_name, fixture) => {

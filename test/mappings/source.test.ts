@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createMappingsSource,
-  type MappingsSourceOptions,
-  type ParseOutcome,
-} from '../../lambda/mappings/source.ts';
+import { createMappingsSource, type MappingsSourceOptions } from '../../lambda/mappings/source.ts';
+import { err, ok, type Result } from '../../lambda/result.ts';
 
 /** A controllable clock and loader: each load returns the next queued text (or error, or never resolves). */
 function harness(overrides: Partial<MappingsSourceOptions<string>> = {}) {
@@ -13,8 +10,8 @@ function harness(overrides: Partial<MappingsSourceOptions<string>> = {}) {
   const failures: { kind: string; servingStale: boolean; message: string }[] = [];
   const loaded: { value: string; previous: string | undefined }[] = [];
   let release: (() => void) | undefined;
-  const parse = (text: string): ParseOutcome<string> =>
-    text.startsWith('bad') ? { ok: false, error: new Error(`invalid: ${text}`) } : { ok: true, value: text };
+  const parse = (text: string): Result<string> =>
+    text.startsWith('bad') ? err(new Error(`invalid: ${text}`)) : ok(text);
   const source = createMappingsSource<string>({
     load: (signal) => {
       loads.push(clock);
@@ -33,6 +30,7 @@ function harness(overrides: Partial<MappingsSourceOptions<string>> = {}) {
     parse,
     ttlMs: 60_000,
     loadTimeoutMs: 50,
+    refreshWaitMs: 20,
     retryAfterMs: 5_000,
     now: () => clock,
     onLoaded: ({ value, previous }) => loaded.push({ value, previous }),
@@ -61,17 +59,16 @@ describe('createMappingsSource', () => {
     expect(h.loads).toHaveLength(1);
   });
 
-  it('start() begins loading before the first request, once', async () => {
+  it('loads nothing until the first request: no work is started behind anything', async () => {
     const h = harness();
     h.queue.push('v1');
-    h.source.start();
-    h.source.start();
-    expect(h.loads).toHaveLength(1);
+    expect(h.source.peek()).toMatchObject({ value: undefined, lastError: undefined });
+    expect(h.loads).toHaveLength(0);
     expect((await h.source.current()).value).toBe('v1');
     expect(h.loads).toHaveLength(1);
   });
 
-  it('serves from cache within the TTL, then refreshes without making the request wait', async () => {
+  it('serves from cache within the TTL; the first request after it runs the refresh and is served its result', async () => {
     const h = harness();
     h.queue.push('v1', 'v2');
     await h.source.current();
@@ -79,15 +76,30 @@ describe('createMappingsSource', () => {
     expect((await h.source.current()).value).toBe('v1');
     expect(h.loads).toHaveLength(1);
     h.advance(2_000);
-    // Due: this request gets the stale value at once; the refresh runs behind it.
-    const during = await h.source.current();
-    expect(during).toMatchObject({ value: 'v1', stale: true });
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect((await h.source.current()).value).toBe('v2');
+    // Due: this request runs the refresh inside its own invocation (bounded) and gets the new value.
+    expect(await h.source.current()).toMatchObject({ value: 'v2', stale: false, ageMs: 0 });
+    expect(h.loads).toHaveLength(2);
     expect(h.loaded).toEqual([
       { value: 'v1', previous: undefined },
       { value: 'v2', previous: 'v1' },
     ]);
+  });
+
+  it('bounds the wait on a due refresh: a hung refresh is aborted at refreshWaitMs, the last good value served', async () => {
+    const h = harness();
+    h.queue.push('v1', 'hang', 'v2');
+    await h.source.current();
+    h.advance(61_000);
+    expect(await h.source.current()).toMatchObject({
+      value: 'v1',
+      stale: true,
+      lastError: 'no answer within 20 ms',
+    });
+    expect(h.failures).toEqual([{ kind: 'timeout', servingStale: true, message: 'no answer within 20 ms' }]);
+    // Nothing is left in flight: the next request after the retry wait starts a new attempt and succeeds.
+    h.advance(5_000);
+    expect((await h.source.current()).value).toBe('v2');
+    expect(h.loads).toHaveLength(3);
   });
 
   it('keeps the last good value when a refresh fails or the new document is invalid, and says so', async () => {
@@ -96,11 +108,9 @@ describe('createMappingsSource', () => {
     await h.source.current();
     h.advance(61_000);
     await h.source.current();
-    await new Promise((resolve) => setTimeout(resolve, 0));
     expect(h.source.peek()).toMatchObject({ value: 'v1', stale: true, lastError: 'ThrottlingException' });
     h.advance(5_000);
     await h.source.current();
-    await new Promise((resolve) => setTimeout(resolve, 0));
     expect(h.source.peek()).toMatchObject({ value: 'v1', lastError: 'invalid: bad document' });
     expect(h.failures).toEqual([
       { kind: 'fetch', servingStale: true, message: 'ThrottlingException' },
@@ -125,10 +135,8 @@ describe('createMappingsSource', () => {
     const h = harness();
     h.queue.push('hang');
     const snapshot = await h.source.current();
-    expect(snapshot).toMatchObject({ value: undefined, lastError: 'load took longer than 50 ms' });
-    expect(h.failures).toEqual([
-      { kind: 'timeout', servingStale: false, message: 'load took longer than 50 ms' },
-    ]);
+    expect(snapshot).toMatchObject({ value: undefined, lastError: 'no answer within 50 ms' });
+    expect(h.failures).toEqual([{ kind: 'timeout', servingStale: false, message: 'no answer within 50 ms' }]);
   });
 
   it('survives a throwing reporter', async () => {

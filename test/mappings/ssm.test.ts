@@ -1,6 +1,6 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Mappings, parseMappingsJson } from '../../lambda/mappings/schema.ts';
+import { type Mappings, parseMappingsJson } from '../../lambda/mappings/parse.ts';
 import { createMappingsSource, type LoadFailureKind } from '../../lambda/mappings/source.ts';
 import { createSsmClient, createSsmLoader, getParameterValue } from '../../lambda/mappings/ssm.ts';
 import { type LocalSsm, localAwsConfig, startLocalSsm } from '../helpers/ssm-server.ts';
@@ -22,12 +22,11 @@ function sourceOverSsm(loadTimeoutMs = 2_000) {
   const client = createSsmClient(localAwsConfig(ssm.endpoint));
   const source = createMappingsSource<Mappings>({
     load: createSsmLoader({ parameterName: NAME, client }),
-    parse: (text) => {
-      const r = parseMappingsJson(text);
-      return r.ok ? { ok: true, value: r.mappings } : { ok: false, error: r.error };
-    },
+    parse: parseMappingsJson,
     ttlMs: 60_000,
     loadTimeoutMs,
+    // The same bound for refreshes, so the SDK's own retry (after ≥0.5 s when throttled) is seen here.
+    refreshWaitMs: loadTimeoutMs,
     retryAfterMs: 0,
     now: () => clock,
     onLoadFailure: ({ error, kind }) => failures.push({ kind, name: error.name, message: error.message }),

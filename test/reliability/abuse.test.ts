@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +7,7 @@ import { type LocalServer, startLocalServer } from '../../lambda/local/server.ts
 import { createTelemetry } from '../../lambda/telemetry.ts';
 import { lambdaContext, restEvent } from '../helpers/events.ts';
 import { FIXTURES_DIR, loadFixture } from '../helpers/fixtures.ts';
+import { httpsCall } from '../helpers/https-client.ts';
 
 const TOKEN = 'abuse-token-0123456789abcdef';
 const SECRET = 'hunter2-SECRET-VALUE';
@@ -41,23 +42,11 @@ interface Reply {
   headers: Record<string, unknown>;
   body: string;
 }
-function send(path: string, body: string | Buffer, agent?: Agent, method = 'POST'): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${server.url}${path}`,
-      { method, ca: server.caPem, agent: agent ?? false, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const { date: _date, ...headers } = res.headers;
-          resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+/** One call, without the `date` header so replies compare equal. */
+async function send(path: string, body: string | Buffer, agent?: Agent, method = 'POST'): Promise<Reply> {
+  const reply = await httpsCall(`${server.url}${path}`, { method, ca: server.caPem, agent, body });
+  const { date: _date, ...headers } = reply.headers;
+  return { ...reply, headers };
 }
 
 describe('path token', () => {

@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -9,6 +8,7 @@ import { type LocalServer, startLocalServer } from '../../lambda/local/server.ts
 import { BAD_CASES, type BadCase, bodyBytes, eventBody, LEAK } from '../helpers/bad-input.ts';
 import { lambdaContext, restEvent } from '../helpers/events.ts';
 import { FIXTURES_DIR } from '../helpers/fixtures.ts';
+import { httpsCall } from '../helpers/https-client.ts';
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 20_000);
 const HTTP_FUZZ_RUNS = Math.ceil(FUZZ_RUNS / 10);
@@ -29,23 +29,9 @@ afterAll(async () => {
   vi.restoreAllMocks();
 });
 
-const agent = () => undefined;
-function post(bytes: Buffer, path = '/mutate'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${server.url}${path}`,
-      { method: 'POST', ca: server.caPem, headers: { 'content-type': 'application/json' }, agent: agent() },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(bytes);
-  });
+/** POSTs raw bytes as JSON; a fresh connection per call (see httpsCall). */
+async function post(bytes: Buffer, path = '/mutate'): Promise<{ status: number; body: string }> {
+  return await httpsCall(`${server.url}${path}`, { ca: server.caPem, body: bytes });
 }
 
 /** Every answer is a precise 4xx with a message, or a valid AdmissionReview echoing the uid. */

@@ -7,7 +7,8 @@ import { createDependencies } from '../../lambda/dependencies.ts';
 import { startLocalServer } from '../../lambda/local/server.ts';
 import { lambdaContext, restEvent } from '../helpers/events.ts';
 import { loadFixture } from '../helpers/fixtures.ts';
-import { type LocalSsm, type SsmFault, startLocalSsm } from '../helpers/ssm-server.ts';
+import { type CapturedOutput, captureOutput } from '../helpers/output.ts';
+import { type LocalSsm, lambdaAwsEnv, type SsmFault, startLocalSsm } from '../helpers/ssm-server.ts';
 
 const PARAMETER = '/docker-proxy-webhook/mappings';
 const MAPPINGS = JSON.stringify(loadFixture('api/mappings.json'));
@@ -16,44 +17,21 @@ const REVIEW = JSON.stringify(loadFixture('api/review-pod.json'));
 const WAIT_BOUND_MS = 2_000 + 1_000;
 
 let ssm: LocalSsm;
-let output: string[];
+let out: CapturedOutput;
 beforeAll(async () => {
   ssm = await startLocalSsm();
 });
 afterAll(() => ssm.close());
 beforeEach(() => {
   ssm.reset();
-  output = [];
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
-  for (const [k, v] of Object.entries({
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_SSM: ssm.endpoint,
-  })) {
-    vi.stubEnv(k, v);
-  }
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  for (const [k, v] of Object.entries(lambdaAwsEnv(ssm.endpoint))) vi.stubEnv(k, v);
+  out = captureOutput();
 });
 
-const lines = () =>
-  output
-    .join('')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-const logged = (message: string) => lines().filter((l) => l.message === message);
-/** Sum of one EMF metric over every flushed document. */
-const counted = (metric: string) =>
-  lines()
-    .filter((l) => l._aws !== undefined)
-    .reduce((n, l) => n + (typeof l[metric] === 'number' ? (l[metric] as number) : 0), 0);
+const logged = (message: string) => out.logged(message);
+const counted = (metric: string) => out.counted(metric);
 
 async function review(handler: ReturnType<typeof createHandler>) {
   const started = performance.now();
@@ -112,7 +90,7 @@ describe('SSM faults during refresh', () => {
     ],
     ['missing', [{ kind: 'not-found' }]],
   ])(
-    '%s: the last good mappings keep serving, without waiting',
+    '%s: the last good mappings keep serving, within the refresh bound',
     async (_name, faults) => {
       ssm.parameters.set(PARAMETER, MAPPINGS);
       const handler = createHandler(

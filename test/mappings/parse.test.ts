@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_MAPPINGS_PATH } from '../../lambda/mappings/file.ts';
-import { parseMappings, parseMappingsJson } from '../../lambda/mappings/schema.ts';
+import { parseMappings, parseMappingsJson } from '../../lambda/mappings/parse.ts';
 import { SCHEMA_PATH, schemaText } from '../../lambda/mappings/write-schema.ts';
 import { loadFixture, loadFixtureDir } from '../helpers/fixtures.ts';
 
@@ -38,7 +38,7 @@ describe('parseMappings accepts', () => {
   it('the shipped example, with every registry the issue names', () => {
     const result = parseMappingsJson(readFileSync(EXAMPLE_MAPPINGS_PATH, 'utf8'));
     if (!result.ok) throw result.error;
-    expect(Object.keys(result.mappings.document.registries)).toEqual(
+    expect(Object.keys(result.value.document.registries)).toEqual(
       expect.arrayContaining([
         'docker.io',
         'ghcr.io',
@@ -53,12 +53,12 @@ describe('parseMappings accepts', () => {
   it('fills defaults: enforce mode, no ignores, the default pull secret', () => {
     const result = parseMappings({ version: 1, registries: { 'ghcr.io': 'cache.example.com/ghcr' } });
     if (!result.ok) throw result.error;
-    expect(result.mappings).toMatchObject({
+    expect(result.value).toMatchObject({
       mode: 'enforce',
       pullSecret: 'docker-proxy-credentials',
       ignore: [],
     });
-    expect(result.mappings.registries[0]?.pullSecret).toBe('docker-proxy-credentials');
+    expect(result.value.registries[0]?.pullSecret).toBe('docker-proxy-credentials');
   });
 
   it('per-mapping pullSecret overrides the default, and null means none', () => {
@@ -72,7 +72,7 @@ describe('parseMappings accepts', () => {
       pullSecret: 'default-pull',
     });
     if (!result.ok) throw result.error;
-    expect(result.mappings.registries.map((r) => [r.key, r.pullSecret])).toEqual([
+    expect(result.value.registries.map((r) => [r.key, r.pullSecret])).toEqual([
       ['ghcr.io', null],
       ['quay.io', 'quay-pull'],
       ['docker.io', 'default-pull'],
@@ -86,9 +86,9 @@ describe('compiled mappings', () => {
   it('are frozen all the way down', () => {
     const result = parseMappings(doc);
     if (!result.ok) throw result.error;
-    expect(Object.isFrozen(result.mappings)).toBe(true);
-    expect(Object.isFrozen(result.mappings.registries[0])).toBe(true);
-    expect(Object.isFrozen(result.mappings.document.registries)).toBe(true);
+    expect(Object.isFrozen(result.value)).toBe(true);
+    expect(Object.isFrozen(result.value.registries[0])).toBe(true);
+    expect(Object.isFrozen(result.value.document.registries)).toBe(true);
   });
 
   it('have a revision that ignores formatting and key order but follows content', () => {
@@ -98,9 +98,9 @@ describe('compiled mappings', () => {
     );
     const c = parseMappings({ ...doc, mode: 'observe' });
     if (!a.ok || !b.ok || !c.ok) throw new Error('fixture rejected');
-    expect(a.mappings.revision).toMatch(/^[0-9a-f]{12}$/);
-    expect(b.mappings.revision).toBe(a.mappings.revision);
-    expect(c.mappings.revision).not.toBe(a.mappings.revision);
+    expect(a.value.revision).toMatch(/^[0-9a-f]{12}$/);
+    expect(b.value.revision).toBe(a.value.revision);
+    expect(c.value.revision).not.toBe(a.value.revision);
   });
 });
 
