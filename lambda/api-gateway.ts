@@ -37,10 +37,11 @@ export interface ApiGatewayOptions {
 }
 
 type Endpoint = 'mutate' | 'validate' | 'healthz';
-const ENDPOINT_METHOD: Readonly<Record<Endpoint, string>> = {
-  mutate: 'POST',
-  validate: 'POST',
-  healthz: 'GET',
+/** HEAD on `/healthz` answers as GET does; the HTTP layer (API Gateway, the local server) sends no body. */
+const ENDPOINT_METHODS: Readonly<Record<Endpoint, readonly string[]>> = {
+  mutate: ['POST'],
+  validate: ['POST'],
+  healthz: ['GET', 'HEAD'],
 };
 
 /** One HTTP request, as both event versions describe it. */
@@ -189,9 +190,10 @@ async function handleEvent(
   }
   const endpoint = route(request.path, token, options.pathTokenCheckedUpstream === true);
   if (endpoint === undefined) return httpError(404, 'not found');
-  const method = ENDPOINT_METHOD[endpoint];
-  if (request.method !== method) {
-    return httpError(405, `${request.method} is not allowed here; use ${method}`, { allow: method });
+  const methods = ENDPOINT_METHODS[endpoint];
+  if (!methods.includes(request.method)) {
+    const allow = methods.join(', ');
+    return httpError(405, `${request.method} is not allowed here; use ${methods.join(' or ')}`, { allow });
   }
   if (endpoint === 'healthz') {
     // 503 until mappings were loaded once, so a load balancer or probe sees "not ready".
@@ -201,8 +203,8 @@ async function handleEvent(
   const body = readJsonBody(request, options.maxBodyBytes);
   if ('error' in body) return body.error;
   const decoded = decodeAdmissionReview(body.value);
-  if (!decoded.ok) return httpError(400, `request body is not an AdmissionReview: ${decoded.message}`);
-  return json(200, await webhook.review(endpoint, decoded.review));
+  if (!decoded.ok) return httpError(400, `request body is not an AdmissionReview: ${decoded.error.message}`);
+  return json(200, await webhook.review(endpoint, decoded.value));
 }
 
 /**

@@ -87,73 +87,92 @@ function reviewIdentity(endpoint: ReviewEndpoint, review: AdmissionReview) {
   };
 }
 
-/** Builds the webhook over its dependencies; keeps one decision cache for its lifetime. */
-export function createWebhook(deps: Omit<WebhookDependencies, 'pathToken'>): Webhook {
+type CoreDependencies = Omit<WebhookDependencies, 'pathToken'>;
+
+/** Decides one review under the current mappings and records it (one log line, metrics). May throw on a bug. */
+async function decideReview(
+  deps: CoreDependencies,
+  decisions: DecisionCache,
+  endpoint: ReviewEndpoint,
+  review: AdmissionReview,
+): Promise<AdmissionReviewResponse> {
   const { telemetry, config } = deps;
-  const decisions = new DecisionCache();
-
-  async function decideReview(endpoint: ReviewEndpoint, review: AdmissionReview) {
-    const base = reviewIdentity(endpoint, review);
-    const snapshot = await deps.mappings.current();
-    const mappings = snapshot.value;
-    if (mappings === undefined) {
-      count(telemetry, MetricName.ReviewsWithoutMappings);
-      telemetry.logger.warn('review answered without mappings', { ...base, lastError: snapshot.lastError });
-      return allowed(review, { warnings: [NO_MAPPINGS_WARNING] });
-    }
-    const decide = decisions.decider(mappings);
-    const outcome: ReviewOutcome =
-      endpoint === 'mutate'
-        ? mutateReview(review, decide, { observe: mappings.mode === 'observe' })
-        : validateReview(review, decide, { mode: config.validateMode });
-    recordReview(telemetry, {
-      ...base,
-      mappingsRevision: mappings.revision,
-      observe: mappings.mode === 'observe',
-      patched: outcome.patched,
-      denied: outcome.denied,
-      skipped: outcome.skipped,
-      decisions: outcome.decisions,
-    });
-    return outcome.response;
+  const base = reviewIdentity(endpoint, review);
+  const snapshot = await deps.mappings.current();
+  const mappings = snapshot.value;
+  if (mappings === undefined) {
+    count(telemetry, MetricName.ReviewsWithoutMappings);
+    telemetry.logger.warn('review answered without mappings', { ...base, lastError: snapshot.lastError });
+    return allowed(review, { warnings: [NO_MAPPINGS_WARNING] });
   }
+  const decide = decisions.decider(mappings);
+  const outcome: ReviewOutcome =
+    endpoint === 'mutate'
+      ? mutateReview(review, decide, { observe: mappings.mode === 'observe' })
+      : validateReview(review, decide, { mode: config.validateMode });
+  recordReview(telemetry, {
+    ...base,
+    mappingsRevision: mappings.revision,
+    observe: mappings.mode === 'observe',
+    patched: outcome.patched,
+    denied: outcome.denied,
+    skipped: outcome.skipped,
+    decisions: outcome.decisions,
+  });
+  return outcome.response;
+}
 
+/** The answer to a review whose decision failed on a bug: counted, logged, then fail-open (or fail-closed). */
+function failedReview(
+  deps: CoreDependencies,
+  endpoint: ReviewEndpoint,
+  review: AdmissionReview,
+  error: unknown,
+): AdmissionReviewResponse {
+  const { telemetry, config } = deps;
+  count(telemetry, MetricName.ReviewErrors);
+  // The error object only: its message never holds the pod spec (the core builds messages from images).
+  telemetry.logger.error('review failed', {
+    ...reviewIdentity(endpoint, review),
+    failClosed: config.failClosed,
+    error: toError(error),
+  });
+  return config.failClosed
+    ? errored(review, 'docker-proxy-webhook: internal error; denied because FAIL_CLOSED is set')
+    : allowed(review, { warnings: [INTERNAL_ERROR_WARNING] });
+}
+
+async function reportHealth(deps: CoreDependencies): Promise<HealthReport> {
+  const snapshot = await deps.mappings.current();
+  const mappings = snapshot.value;
+  return {
+    status: mappings === undefined ? 'unavailable' : snapshot.lastError !== undefined ? 'degraded' : 'ok',
+    mappings: {
+      loaded: mappings !== undefined,
+      version: mappings?.version,
+      revision: mappings?.revision,
+      mode: mappings?.mode,
+      registries: mappings?.registryCount,
+      ageSeconds: snapshot.ageMs === undefined ? undefined : Math.round(snapshot.ageMs / 1000),
+      stale: snapshot.stale,
+      lastError: snapshot.lastError,
+    },
+    validateMode: deps.config.validateMode,
+    failClosed: deps.config.failClosed,
+  };
+}
+
+/** Builds the webhook over its dependencies; keeps one decision cache for its lifetime. */
+export function createWebhook(deps: CoreDependencies): Webhook {
+  const decisions = new DecisionCache();
   return {
     async review(endpoint, review) {
       try {
-        return await decideReview(endpoint, review);
+        return await decideReview(deps, decisions, endpoint, review);
       } catch (error) {
-        count(telemetry, MetricName.ReviewErrors);
-        // The error object only: its message never holds the pod spec (the core builds messages from images).
-        telemetry.logger.error('review failed', {
-          ...reviewIdentity(endpoint, review),
-          failClosed: config.failClosed,
-          error: toError(error),
-        });
-        return config.failClosed
-          ? errored(review, 'docker-proxy-webhook: internal error; denied because FAIL_CLOSED is set')
-          : allowed(review, { warnings: [INTERNAL_ERROR_WARNING] });
+        return failedReview(deps, endpoint, review, error);
       }
     },
-
-    async health() {
-      const snapshot = await deps.mappings.current();
-      const mappings = snapshot.value;
-      return {
-        status: mappings === undefined ? 'unavailable' : snapshot.lastError !== undefined ? 'degraded' : 'ok',
-        mappings: {
-          loaded: mappings !== undefined,
-          version: mappings?.version,
-          revision: mappings?.revision,
-          mode: mappings?.mode,
-          registries: mappings?.registryCount,
-          ageSeconds: snapshot.ageMs === undefined ? undefined : Math.round(snapshot.ageMs / 1000),
-          stale: snapshot.stale,
-          lastError: snapshot.lastError,
-        },
-        validateMode: config.validateMode,
-        failClosed: config.failClosed,
-      };
-    },
+    health: () => reportHealth(deps),
   };
 }

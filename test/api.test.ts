@@ -133,6 +133,14 @@ describe.each(flavours)('routing through %s events', (_name, event) => {
     ['POST /mutate', { method: 'POST', path: '/mutate', body }, undefined, 200],
     ['POST /validate', { method: 'POST', path: '/validate', body }, undefined, 200],
     ['GET /healthz', { method: 'GET', path: '/healthz' }, undefined, 200],
+    [
+      'HEAD /healthz (answered as GET; the HTTP layer drops the body)',
+      { method: 'HEAD', path: '/healthz' },
+      undefined,
+      200,
+    ],
+    ['HEAD /mutate', { method: 'HEAD', path: '/mutate' }, undefined, 405],
+    ['empty first segment', { method: 'POST', path: '//evil/mutate', body }, undefined, 404],
     ['trailing slash', { method: 'POST', path: '/mutate/', body }, undefined, 200],
     ['GET /mutate', { method: 'GET', path: '/mutate' }, undefined, 405],
     ['POST /healthz', { method: 'POST', path: '/healthz', body }, undefined, 405],
@@ -170,7 +178,7 @@ describe.each(flavours)('routing through %s events', (_name, event) => {
     const result = await webhook({ token }).call(event(parts));
     // Assess
     expect(result.statusCode).toBe(status);
-    if (status === 405) expect(result.headers?.allow).toBe(parts.method === 'GET' ? 'POST' : 'GET');
+    if (status === 405) expect(result.headers?.allow).toBe(parts.path === '/healthz' ? 'GET, HEAD' : 'POST');
     if (status === 404) expect(parseBody(result)).toEqual({ message: 'not found' });
   });
 

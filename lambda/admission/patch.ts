@@ -12,7 +12,8 @@ import { isObject } from './json.ts';
 
 export type JsonPatchOperation =
   | { readonly op: 'add'; readonly path: string; readonly value: unknown }
-  | { readonly op: 'replace'; readonly path: string; readonly value: unknown };
+  | { readonly op: 'replace'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string };
 
 /** Escapes one reference token (RFC 6901 §3). */
 export function escapePointerToken(token: string | number): string {
@@ -26,6 +27,8 @@ export function pointer(...tokens: readonly (string | number)[]): string {
 
 export const replace = (path: string, value: unknown): JsonPatchOperation => ({ op: 'replace', path, value });
 export const add = (path: string, value: unknown): JsonPatchOperation => ({ op: 'add', path, value });
+/** Removes a member; only for a path read from the very object the patch applies to (a missing one fails). */
+export const remove = (path: string): JsonPatchOperation => ({ op: 'remove', path });
 
 /**
  * Sets `key` in the object at `parentTokens` under `root`, adding the parent (and its parent) whole when

@@ -2,10 +2,12 @@
  * Which images of a review to examine. Shared by `/mutate` and `/validate` so both see the same containers.
  *
  * - Pod CREATE: every container, init container and ephemeral container.
+ * - Pod UPDATE (`kubectl set image pod/p web=nginx:1.28`): only the containers whose image differs from
+ *   `oldObject` (matched by list and name); the others were reviewed when the pod was created, and a label or
+ *   finalizer change must never be judged on images nobody touched.
  * - Pod UPDATE on the `ephemeralcontainers` subresource (`kubectl debug`): only the ephemeral containers that
  *   are new in this request; the others were reviewed when they were added.
- * - Anything else — other kinds, other subresources (binding, eviction, status), plain UPDATE (a running pod's
- *   pull secrets cannot change, so a rewrite there could not be pulled), DELETE, CONNECT — is skipped.
+ * - Anything else — other kinds, other subresources (binding, eviction, status), DELETE, CONNECT — is skipped.
  */
 import type { ImageDecision } from '../images/decision.ts';
 import { type DescriptionForm, describeDecision } from '../images/describe.ts';
@@ -37,13 +39,19 @@ export interface ContainerDecision {
   readonly decision: ImageDecision;
 }
 
+/**
+ * What the request does to the pod: `create`; `update`, a plain UPDATE of a running pod; `ephemeral`, an UPDATE
+ * of the `ephemeralcontainers` subresource. On both updates `spec.imagePullSecrets` cannot change.
+ */
+export type PodChange = 'create' | 'update' | 'ephemeral';
+
 export type PodSelection =
   | { readonly skipped: string }
   | {
       readonly skipped?: undefined;
       readonly pod: Record<string, unknown>;
       readonly containers: PodContainer[];
-      readonly ephemeralUpdate: boolean;
+      readonly change: PodChange;
     };
 
 function containersOf(pod: Record<string, unknown>, list: ContainerList): PodContainer[] {
@@ -65,6 +73,16 @@ function containersOf(pod: Record<string, unknown>, list: ContainerList): PodCon
   return found;
 }
 
+/** The containers of `list` whose image is new or differs from the same-named container in `old`. */
+function changed(
+  old: Record<string, unknown>,
+  pod: Record<string, unknown>,
+  list: ContainerList,
+): PodContainer[] {
+  const before = new Map(containersOf(old, list).map((c) => [c.name, c.image]));
+  return containersOf(pod, list).filter((c) => before.get(c.name) !== c.image);
+}
+
 /** Picks the containers a review concerns, or says why there are none. */
 export function selectContainers(review: AdmissionReview): PodSelection {
   const { request } = review;
@@ -78,18 +96,21 @@ export function selectContainers(review: AdmissionReview): PodSelection {
   const subResource = request.subResource ?? '';
   if (!isObject(request.object)) return { skipped: 'no pod in request.object' };
   const pod = request.object;
+  const old = isObject(request.oldObject) ? request.oldObject : {};
   if (request.operation === 'CREATE' && subResource === '') {
     return {
       pod,
-      ephemeralUpdate: false,
+      change: 'create',
       containers: CONTAINER_LISTS.flatMap((list) => containersOf(pod, list)),
     };
   }
+  if (request.operation === 'UPDATE' && subResource === '') {
+    return { pod, change: 'update', containers: CONTAINER_LISTS.flatMap((list) => changed(old, pod, list)) };
+  }
   if (request.operation === 'UPDATE' && subResource === 'ephemeralcontainers') {
-    const old = isObject(request.oldObject) ? containersOf(request.oldObject, 'ephemeralContainers') : [];
-    const existing = new Set(old.map((c) => c.name));
+    const existing = new Set(containersOf(old, 'ephemeralContainers').map((c) => c.name));
     const added = containersOf(pod, 'ephemeralContainers').filter((c) => !existing.has(c.name));
-    return { pod, ephemeralUpdate: true, containers: added };
+    return { pod, change: 'ephemeral', containers: added };
   }
   return { skipped: `operation ${request.operation}${subResource === '' ? '' : ` on pods/${subResource}`}` };
 }
@@ -114,7 +135,7 @@ export type DecidedPod =
   | {
       readonly skipped?: undefined;
       readonly pod: Record<string, unknown>;
-      readonly ephemeralUpdate: boolean;
+      readonly change: PodChange;
       readonly decisions: ContainerDecision[];
     };
 
@@ -128,5 +149,5 @@ export function decidePod(review: AdmissionReview, decide: (image: string) => Im
     container: c.name,
     decision: decide(c.image),
   }));
-  return { pod: selection.pod, ephemeralUpdate: selection.ephemeralUpdate, decisions };
+  return { pod: selection.pod, change: selection.change, decisions };
 }

@@ -6,6 +6,7 @@
  * @see https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#response
  */
 
+import { err, ok, type Result } from '../result.ts';
 import { isObject } from './json.ts';
 import type { JsonPatchOperation } from './patch.ts';
 
@@ -63,14 +64,20 @@ export interface AdmissionReviewResponse {
   readonly response: AdmissionResponse;
 }
 
-export type DecodeResult = { ok: true; review: AdmissionReview } | { ok: false; message: string };
+/**
+ * Returned (not thrown) by {@link decodeAdmissionReview} when a body is not an AdmissionReview the webhook can
+ * answer; the message names the first field at fault.
+ */
+export class AdmissionReviewError extends Error {
+  override readonly name = 'AdmissionReviewError';
+}
 
 const describe = (value: unknown): string =>
   value === undefined ? 'missing' : `${JSON.stringify(value)?.slice(0, 60)}`;
 
 /** Checks the envelope and the request fields the webhook uses; the message names the field at fault. */
-export function decodeAdmissionReview(value: unknown): DecodeResult {
-  const fail = (message: string): DecodeResult => ({ ok: false, message });
+export function decodeAdmissionReview(value: unknown): Result<AdmissionReview, AdmissionReviewError> {
+  const fail = (message: string) => err(new AdmissionReviewError(message));
   if (!isObject(value)) return fail('expected a JSON object');
   if (!(ADMISSION_VERSIONS as readonly unknown[]).includes(value.apiVersion)) {
     return fail(`apiVersion must be ${ADMISSION_VERSIONS.join(' or ')} (got ${describe(value.apiVersion)})`);
@@ -103,7 +110,7 @@ export function decodeAdmissionReview(value: unknown): DecodeResult {
   if (request.dryRun !== undefined && request.dryRun !== null && typeof request.dryRun !== 'boolean') {
     return fail(`request.dryRun must be a boolean (got ${describe(request.dryRun)})`);
   }
-  return { ok: true, review: value as unknown as AdmissionReview };
+  return ok(value as unknown as AdmissionReview);
 }
 
 /** The apiserver truncates longer warnings; keep each one whole and readable. */

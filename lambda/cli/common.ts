@@ -6,7 +6,8 @@ import { defaultMappingsPath, loadMappingsFile } from '../mappings/file.ts';
 import type { Mappings } from '../mappings/parse.ts';
 import { createSsmClient } from '../mappings/ssm.ts';
 import { toError } from '../result.ts';
-import { type CliIo, HelpRequested, UsageError } from './io.ts';
+import { HelpRequested, UsageError } from './errors.ts';
+import type { CliIo } from './io.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,4 +1,5 @@
-import { type CliIo, type Command, EXIT_USAGE, HelpRequested, processIo, UsageError } from './io.ts';
+import { HelpRequested, UsageError } from './errors.ts';
+import { type CliIo, type Command, EXIT_USAGE, processIo } from './io.ts';
 
 /** Each command lives in its own module, loaded only when called. */
 const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {

@@ -19,8 +19,9 @@ import {
 import { getParameterValue } from '../mappings/ssm.ts';
 import { toError } from '../result.ts';
 import { createCliSsmClient, parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, UsageError } from './io.ts';
-import { readStackOutputs, type StackOutputs, StackOutputsError } from './stack-outputs.ts';
+import { StackOutputsError, TokenError, UsageError } from './errors.ts';
+import type { CliIo, Command } from './io.ts';
+import { readStackOutputs, type StackOutputs } from './stack-outputs.ts';
 
 const USAGE = `usage: docker-proxy-webhook manifests (--outputs FILE | --url URL) [options]
 
@@ -177,11 +178,6 @@ export const manifests: Command = async (argv, io) => {
   }
   return 0;
 };
-
-/** Thrown when the URL needs the path token and it cannot be had. */
-class TokenError extends Error {
-  override readonly name = 'TokenError';
-}
 
 /** The path token from Secrets Manager (through SSM), with the standard credential chain. */
 async function readToken(

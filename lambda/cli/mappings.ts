@@ -8,7 +8,8 @@ import { type Mappings, parseMappingsJson } from '../mappings/parse.ts';
 import { getParameterValue } from '../mappings/ssm.ts';
 import { toError } from '../result.ts';
 import { createCliSsmClient, parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, UsageError } from './io.ts';
+import { UsageError } from './errors.ts';
+import type { CliIo, Command } from './io.ts';
 import { readStackOutputs } from './stack-outputs.ts';
 
 const USAGE = `usage: docker-proxy-webhook mappings <validate|diff|push|get> [options] [FILE]

@@ -9,7 +9,8 @@ import { DEFAULTS, VALIDATE_MODES, type ValidateMode } from '../constants.ts';
 import { decideImage } from '../images/rewrite.ts';
 import { toError } from '../result.ts';
 import { loadCommandMappings, MAPPINGS_OPTION, MAPPINGS_USAGE, parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, UsageError } from './io.ts';
+import { UsageError } from './errors.ts';
+import type { CliIo, Command } from './io.ts';
 
 const USAGE = `usage: docker-proxy-webhook review [--mappings FILE] [--validate [--validate-mode warn|deny]] [--patched] FILE|-
 
@@ -53,8 +54,12 @@ async function readReview(input: string, io: CliIo): Promise<AdmissionReview> {
     throw new UsageError(`review: ${input} is not valid JSON: ${toError(error).message}`, { cause: error });
   }
   const decoded = decodeAdmissionReview(value);
-  if (!decoded.ok) throw new UsageError(`review: ${input} is not an AdmissionReview: ${decoded.message}`);
-  return decoded.review;
+  if (!decoded.ok) {
+    throw new UsageError(`review: ${input} is not an AdmissionReview: ${decoded.error.message}`, {
+      cause: decoded.error,
+    });
+  }
+  return decoded.value;
 }
 
 /** The pod after applying the response's JSON Patch (the pod unchanged when there is none). */

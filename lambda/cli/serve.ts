@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { renderWebhookConfigurations } from '../cluster/webhook-config.ts';
 import { ConfigError, ENV } from '../config.ts';
 import {
+  DEFAULT_ADVERTISE_HOST,
   DEFAULT_HOST,
   DEFAULT_PORT,
   type LocalServer,
@@ -15,7 +16,8 @@ import {
   startLocalServer,
 } from '../local/server.ts';
 import { parseCommandArgs } from './common.ts';
-import { type CliIo, type Command, UsageError } from './io.ts';
+import { UsageError } from './errors.ts';
+import type { CliIo, Command } from './io.ts';
 
 const USAGE = `usage: npm start -- [options]
        docker-proxy-webhook serve [options]
@@ -26,8 +28,8 @@ const USAGE = `usage: npm start -- [options]
   --mappings FILE        mappings document (default ./mappings.json, else mappings.example.json); watched
   --san NAME             extra name or IP for the generated certificate (repeatable)
   --cert FILE --key FILE your own certificate and key instead of the local CA
-  --advertise-host HOST  host the cluster reaches this machine by, in the printed configuration
-                         (default host.docker.internal)
+  --advertise-host HOST  host the cluster reaches this machine by, in the printed configuration: a name,
+                         an IPv4 or IPv6 address (default ${DEFAULT_ADVERTISE_HOST})
   --write-config FILE    also write that configuration to FILE (for kubectl apply -f FILE)
 
 Webhook settings come from the environment as in Lambda: ${ENV.pathToken}, ${ENV.validateMode}, ${ENV.failClosed},
@@ -41,7 +43,7 @@ const OPTIONS = {
   san: { type: 'string', multiple: true },
   cert: { type: 'string' },
   key: { type: 'string' },
-  'advertise-host': { type: 'string', default: 'host.docker.internal' },
+  'advertise-host': { type: 'string', default: DEFAULT_ADVERTISE_HOST },
   'write-config': { type: 'string' },
 } as const;
 
@@ -62,7 +64,8 @@ async function start(values: Values, cwd: string, io: CliIo): Promise<LocalServe
       mappingsFile: path(values.mappings),
       certFile: path(values.cert),
       keyFile: path(values.key),
-      sans: [...(values.san ?? []), values['advertise-host']],
+      sans: values.san ?? [],
+      advertiseHost: values['advertise-host'],
       env: io.env,
     });
   } catch (error) {
@@ -83,7 +86,7 @@ function announce(server: LocalServer, values: Values, cwd: string, io: CliIo): 
   out.write(`Try: curl --cacert ${server.caPath ?? '<your CA>'} ${server.url}${prefix}/healthz\n\n`);
   const advertise = values['advertise-host'];
   const configuration = renderWebhookConfigurations(
-    { mutateUrl: `https://${advertise}:${server.port}${prefix}/mutate`, caPem: server.caPem },
+    { mutateUrl: `${server.advertisedUrl}${prefix}/mutate`, caPem: server.caPem },
     ` For a local cluster (kind, minikube, k3d): kubectl apply -f this document.\n The apiserver reaches this machine as ${advertise}; change it with --advertise-host.`,
   );
   out.write(`${configuration}\n`);

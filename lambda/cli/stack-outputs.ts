@@ -3,14 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OUTPUT, type OutputName } from '../constants.ts';
 import { toError } from '../result.ts';
+import { StackOutputsError } from './errors.ts';
 
 /** The stack's outputs by name (lambda/constants.ts's OUTPUT, which the stack declares them with). */
 export type StackOutputs = { readonly [name in OutputName]?: string };
-
-/** Thrown when the outputs file is missing, unreadable or holds no docker-proxy-webhook stack. */
-export class StackOutputsError extends Error {
-  override readonly name = 'StackOutputsError';
-}
 
 /** Reads the outputs of the one stack in the file that has a `MutateUrl` (or the named one). */
 export async function readStackOutputs(file: string, cwd: string, stackName?: string): Promise<StackOutputs> {

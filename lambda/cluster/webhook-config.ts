@@ -135,7 +135,12 @@ function resolve(options: WebhookConfigOptions): Resolved {
   };
 }
 
-function selectors(excluded: readonly string[]) {
+/**
+ * Which requests reach the webhook. The namespace opt-out (and the excluded namespaces) always apply: labelling a
+ * namespace needs rights on the namespace. The pod opt-out label is honoured except by the validating webhook in
+ * `deny` mode, where any pod author could otherwise add it and escape the policy.
+ */
+function selectors(excluded: readonly string[], podOptOut: boolean) {
   const namespaceExpressions: { key: string; operator: string; values: string[] }[] = [
     { key: OPT_OUT_LABEL, operator: 'NotIn', values: [OPT_OUT_VALUE] },
   ];
@@ -148,14 +153,25 @@ function selectors(excluded: readonly string[]) {
   }
   return {
     namespaceSelector: { matchExpressions: namespaceExpressions },
-    objectSelector: {
-      matchExpressions: [{ key: OPT_OUT_LABEL, operator: 'NotIn', values: [OPT_OUT_VALUE] }],
-    },
+    ...(podOptOut
+      ? {
+          objectSelector: {
+            matchExpressions: [{ key: OPT_OUT_LABEL, operator: 'NotIn', values: [OPT_OUT_VALUE] }],
+          },
+        }
+      : {}),
   };
 }
 
 const RULES = [
-  { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
+  // UPDATE too: a running pod's image can be changed in place (`kubectl set image pod/p …`).
+  {
+    operations: ['CREATE', 'UPDATE'],
+    apiGroups: [''],
+    apiVersions: ['v1'],
+    resources: ['pods'],
+    scope: 'Namespaced',
+  },
   // `kubectl debug` adds ephemeral containers through this subresource.
   {
     operations: ['UPDATE'],
@@ -183,6 +199,7 @@ function webhookConfiguration(
 ) {
   const r = resolve(options);
   const mutating = kind === 'MutatingWebhookConfiguration';
+  const podOptOut = mutating || options.validate !== 'deny';
   checkWebhookUrl(url, mutating ? 'mutate URL' : 'validate URL');
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
@@ -199,7 +216,7 @@ function webhookConfiguration(
         matchPolicy: 'Equivalent',
         clientConfig: clientConfig(url, r.caBundle),
         rules: RULES,
-        ...selectors(r.excludedNamespaces),
+        ...selectors(r.excludedNamespaces, podOptOut),
       },
     ],
   };
@@ -229,11 +246,17 @@ const FIELD_COMMENTS: Readonly<Record<string, string>> = {
   matchPolicy: ' Equivalent: also intercepts pods sent through other API versions of the same resource.',
   clientConfig:
     ' The webhook endpoint (https, no query or fragment). caBundle: the CA certificates (base64 PEM)\n that sign the endpoint; without it the apiserver uses its system trust roots.',
-  rules: ' Pod creation, and kubectl debug adding ephemeral containers (UPDATE pods/ephemeralcontainers).',
+  rules:
+    ' Pod creation, pod updates (only images changed in place are examined: kubectl set image), and\n kubectl debug adding ephemeral containers (UPDATE pods/ephemeralcontainers).',
   namespaceSelector:
     ' Namespaces labelled docker-proxy-webhook=disabled, and the excluded list (kube-system by default:\n the control plane must never depend on the webhook), are never sent to it.',
-  objectSelector: ' Pods labelled docker-proxy-webhook=disabled are never sent to the webhook.',
+  objectSelector:
+    ' Pods labelled docker-proxy-webhook=disabled are never sent to the webhook (the validating webhook\n in deny mode has no objectSelector: there only the namespace opt-out applies).',
 };
+
+/** Where a webhook has no objectSelector (validating, deny mode), its namespaceSelector comment says why. */
+const NO_POD_OPT_OUT_COMMENT =
+  '\n No objectSelector: in deny mode the pod label docker-proxy-webhook=disabled is not honoured, as any\n pod author could add it; only the namespace opt-out (which needs rights on the namespace) applies.';
 
 /** Renders configurations as one multi-document YAML stream with field comments. */
 export function renderYaml(objects: readonly object[], header?: string): string {
@@ -248,7 +271,10 @@ export function renderYaml(objects: readonly object[], header?: string): string 
           const grand = path[path.length - 3];
           if (!isPair(pair) || !isScalar(pair.key) || !isMap(parentMap)) return;
           if (!(isPair(grand) && isScalar(grand.key) && grand.key.value === 'webhooks')) return;
-          const comment = FIELD_COMMENTS[String(pair.key.value)];
+          const field = String(pair.key.value);
+          let comment = FIELD_COMMENTS[field];
+          if (field === 'namespaceSelector' && !parentMap.has('objectSelector'))
+            comment += NO_POD_OPT_OUT_COMMENT;
           if (comment !== undefined) pair.key.commentBefore = comment;
         },
       });

@@ -23,9 +23,22 @@ function eventBody(body: Buffer): { body: string | null; isBase64Encoded: boolea
   }
 }
 
+/**
+ * The request target's path and query, taken as sent, so the handler routes on the very path the client asked
+ * for. (Resolving it as a URL reference would read `//evil/mutate` as host `evil`, path `/mutate`, and serve it.)
+ */
+function splitTarget(target: string): { path: string; query: URLSearchParams } {
+  const at = target.indexOf('?');
+  const path = at === -1 ? target : target.slice(0, at);
+  return {
+    path: path.startsWith('/') ? path : `/${path}`,
+    query: new URLSearchParams(at === -1 ? '' : target.slice(at + 1)),
+  };
+}
+
 /** Builds the event for one request (path without the query string, which the handler never routes on). */
 export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGatewayProxyEvent {
-  const url = new URL(request.url ?? '/', 'https://localhost');
+  const { path, query: search } = splitTarget(request.url ?? '/');
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
@@ -35,13 +48,13 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGa
     multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = value;
+  for (const [key, value] of search) query[key] = value;
   const requestId = randomUUID();
   const method = request.method ?? 'GET';
   const sourceIp = request.socket.remoteAddress ?? '127.0.0.1';
   return {
-    resource: url.pathname,
-    path: url.pathname,
+    resource: path,
+    path,
     httpMethod: method,
     headers,
     multiValueHeaders,
@@ -73,12 +86,12 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGa
         userAgent: request.headers['user-agent'] ?? null,
         userArn: null,
       },
-      path: `/${LOCAL_STAGE}${url.pathname}`,
+      path: `/${LOCAL_STAGE}${path}`,
       stage: LOCAL_STAGE,
       requestId,
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
-      resourcePath: url.pathname,
+      resourcePath: path,
     },
   };
 }

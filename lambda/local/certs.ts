@@ -25,6 +25,15 @@ export interface LocalCertificates {
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
+/**
+ * The name a certificate holds for a host as given: an IPv6 address may come bracketed as in a URL
+ * (`[fd00::1]`), but the certificate needs the bare address as an IP SAN, not a DNS name `[fd00::1]`.
+ */
+export function certificateName(host: string): string {
+  const inner = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return isIP(inner) === 6 ? inner : host;
+}
+
 function rsaKeys() {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -122,7 +131,7 @@ function servingIsUsable(dir: string, caPem: string, sans: readonly string[]): b
 /** Returns the local CA and serving certificate in `dir`, creating or renewing what is missing. */
 export function ensureLocalCertificates(dir: string, extraSans: readonly string[] = []): LocalCertificates {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const sans = [...new Set([...DEFAULT_SANS, ...extraSans])];
+  const sans = [...new Set([...DEFAULT_SANS, ...extraSans.map(certificateName)])];
   let generated = false;
   let ca: ReturnType<typeof loadCa>;
   const caUsable =

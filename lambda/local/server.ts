@@ -6,7 +6,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -17,14 +17,25 @@ import { defaultMappingsPath } from '../mappings/file.ts';
 import { createTelemetry, type Telemetry } from '../telemetry.ts';
 import type { WebhookDependencies } from '../webhook.ts';
 import { localContext, toApiGatewayEvent, writeResult } from './adapter.ts';
-import { ensureLocalCertificates } from './certs.ts';
+import { certificateName, ensureLocalCertificates } from './certs.ts';
 
 /** Where generated certificates live: git-ignored `.local/tls` at the repository root. */
 export const DEFAULT_TLS_DIR = fileURLToPath(new URL('../../.local/tls/', import.meta.url));
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8443;
+/** How a cluster in containers (kind, Docker Desktop) reaches this machine. */
+export const DEFAULT_ADVERTISE_HOST = 'host.docker.internal';
 /** What `context.getRemainingTimeInMillis()` starts from: the stack's default Lambda timeout. */
 const REQUEST_TIMEOUT_MS = 5_000;
+/**
+ * The kube-apiserver's webhook client keeps an idle connection for 90 s: client-go builds its transports with
+ * `SetTransportDefaults` (k8s.io/apimachinery/pkg/util/net/http.go), which takes `IdleConnTimeout` from Go's
+ * `http.DefaultTransport`, 90 s (https://pkg.go.dev/net/http#DefaultTransport). The client must be the side that
+ * closes an idle connection: a server closing first can close it under a request the client has just sent on it.
+ */
+export const APISERVER_IDLE_CONNECTION_MS = 90_000;
+/** Idle keep-alive connections are kept longer than the apiserver keeps them (Node's default is 5 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = APISERVER_IDLE_CONNECTION_MS + 30_000;
 
 export interface LocalServerOptions {
   readonly host?: string;
@@ -39,6 +50,10 @@ export interface LocalServerOptions {
   readonly tlsDir?: string;
   /** Extra names for the generated certificate. */
   readonly sans?: readonly string[];
+  /** The host the cluster reaches this server by: a name, an IPv4 or IPv6 address. @default host.docker.internal */
+  readonly advertiseHost?: string;
+  /** How long an idle keep-alive connection is kept open. @default {@link KEEP_ALIVE_TIMEOUT_MS} */
+  readonly keepAliveTimeoutMs?: number;
   /** The webhook's environment (PATH_TOKEN, VALIDATE_MODE, FAIL_CLOSED, MAX_BODY_BYTES, MAPPINGS_TTL_SECONDS). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Telemetry override (tests capture logs). */
@@ -48,6 +63,8 @@ export interface LocalServerOptions {
 export interface LocalServer {
   /** `https://host:port` (no trailing slash). */
   readonly url: string;
+  /** `https://<advertised host>:port`, IPv6 in brackets: the base of the cluster's webhook URLs. */
+  readonly advertisedUrl: string;
   readonly port: number;
   /** The CA to trust (generated, or undefined with --cert/--key). */
   readonly caPath: string | undefined;
@@ -72,7 +89,25 @@ async function readPem(path: string, what: string): Promise<string> {
   }
 }
 
-async function tlsMaterial(options: LocalServerOptions) {
+/**
+ * The advertised host as a certificate name (an IPv6 address bare, for an IP SAN) and as the host of a URL (in
+ * brackets). Accepts `fd00::1` and `[fd00::1]` alike; anything that is not a bare host is refused.
+ */
+export function advertisedHost(host: string): { certificateName: string; url: (port: number) => string } {
+  const name = certificateName(host);
+  const authority = isIP(name) === 6 ? `[${name}]` : name;
+  // The URL parser is the judge of a host: what it would rewrite (a port, a path, a scheme) is not a bare host.
+  const parsed = URL.canParse(`https://${authority}`) ? new URL(`https://${authority}`) : undefined;
+  if (name === '' || parsed?.port !== '' || parsed.href !== `https://${authority.toLowerCase()}/`) {
+    throw new LocalServerError(
+      `--advertise-host ${JSON.stringify(host)} is not a host name or an IP address (no scheme, port or path)`,
+    );
+  }
+  const { hostname } = parsed;
+  return { certificateName: name, url: (port) => `https://${hostname}:${port}` };
+}
+
+async function tlsMaterial(options: LocalServerOptions, advertisedName: string) {
   if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
     throw new LocalServerError(
       'give both --cert and --key, or neither (a local CA then signs a certificate)',
@@ -83,7 +118,8 @@ async function tlsMaterial(options: LocalServerOptions) {
     const key = await readPem(options.keyFile, 'key');
     return { cert, key, caPath: undefined, caPem: undefined };
   }
-  const generated = ensureLocalCertificates(options.tlsDir ?? DEFAULT_TLS_DIR, options.sans);
+  const names = [...(options.sans ?? []), advertisedName];
+  const generated = ensureLocalCertificates(options.tlsDir ?? DEFAULT_TLS_DIR, names);
   return { cert: generated.cert, key: generated.key, caPath: generated.caPath, caPem: generated.ca };
 }
 
@@ -99,8 +135,29 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
   return Buffer.concat(chunks);
 }
 
+/** Listens; a busy or forbidden port is a {@link LocalServerError} saying what to do. */
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new LocalServerError(
+            `port ${port} on ${host} is already in use; pick another with --port N (or PORT=N)`,
+          ),
+        );
+      } else if (error.code === 'EACCES') {
+        reject(new LocalServerError(`not allowed to listen on ${host}:${port}; use a port above 1023`));
+      } else {
+        reject(new LocalServerError(`cannot listen on ${host}:${port}: ${error.message}`));
+      }
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
 /** Starts the server; resolves once it listens. */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const advertised = advertisedHost(options.advertiseHost ?? DEFAULT_ADVERTISE_HOST);
   const cwd = options.cwd ?? process.cwd();
   const mappingsFile = options.mappingsFile ?? defaultMappingsPath(cwd);
   const config = readConfig({ ...options.env, MAPPINGS_FILE: mappingsFile, MAPPINGS_PARAMETER: undefined });
@@ -111,7 +168,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const token = config.pathToken;
   const dependencies: WebhookDependencies = { config, mappings, telemetry, pathToken: async () => token };
   const handler = createHandler(dependencies);
-  const tls = await tlsMaterial(options);
+  const tls = await tlsMaterial(options, advertised.certificateName);
   try {
     createSecureContext({ cert: tls.cert, key: tls.key });
   } catch (error) {
@@ -153,24 +210,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     void task.finally(() => inFlight.delete(task));
   });
 
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? DEFAULT_PORT;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new LocalServerError(
-            `port ${port} on ${host} is already in use; pick another with --port N (or PORT=N)`,
-          ),
-        );
-      } else if (error.code === 'EACCES') {
-        reject(new LocalServerError(`not allowed to listen on ${host}:${port}; use a port above 1023`));
-      } else {
-        reject(new LocalServerError(`cannot listen on ${host}:${port}: ${error.message}`));
-      }
-    });
-    server.listen(port, host, () => resolve());
-  });
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
+  await listen(server, options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
 
   // A changed file takes effect at once; an invalid one is reported (and counted) and the last good keeps serving.
   let watcher: FSWatcher | undefined;
@@ -189,6 +230,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `https://${shownHost === '0.0.0.0' || shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`,
+    advertisedUrl: advertised.url(address.port),
     port: address.port,
     caPath: tls.caPath,
     caPem: tls.caPem,

@@ -133,7 +133,37 @@ describe('mutateReview', () => {
     expect(outcome.response.response.patch).toBeUndefined();
     expect(outcome.decisions.map((d) => d.decision.kind)).toEqual(['rewritten']);
     expect(outcome.response.response.warnings).toEqual([
-      'docker-proxy-webhook observe mode: 1 image(s) would be rewritten; pod left unchanged',
+      'observe mode: would rewrite a: nginx -> harbor.example.com/dockerhub/library/nginx',
+    ]);
+  });
+
+  it('observe mode names each image it would rewrite, and counts those too long to name (see the logs)', () => {
+    const long = `ghcr.io/org/${'x'.repeat(60)}:1`;
+    const review = podReview({
+      spec: {
+        initContainers: [{ name: 'init', image: 'alpine:3.20' }],
+        containers: [
+          { name: 'web', image: 'nginx:1.27' },
+          { name: 'big', image: long },
+          { name: 'other', image: 'quay.io/x/y:1' },
+        ],
+      },
+    });
+    const { warnings } = mutate(review, mappings, true).response.response;
+    expect(warnings).toEqual([
+      'observe mode: would rewrite init:init: alpine:3.20 -> harbor.example.com/dockerhub/library/alpine:3.20',
+      'observe mode: would rewrite web: nginx:1.27 -> harbor.example.com/dockerhub/library/nginx:1.27',
+      'docker-proxy-webhook observe mode: 1 more image(s) would be rewritten; see the webhook logs',
+      'other: no proxy mapping for quay.io/x/y:1; pulled from upstream',
+    ]);
+    for (const warning of warnings ?? []) expect(warning.length).toBeLessThanOrEqual(120);
+    const onlyLong = mutate(
+      podReview({ spec: { containers: [{ name: 'big', image: long }] } }),
+      mappings,
+      true,
+    );
+    expect(onlyLong.response.response.warnings).toEqual([
+      'docker-proxy-webhook observe mode: 1 image(s) would be rewritten; see the webhook logs',
     ]);
   });
 
@@ -175,18 +205,38 @@ describe('mutateReview on pods/ephemeralcontainers (kubectl debug)', () => {
     expect(outcome.response.response.warnings).toBeUndefined();
   });
 
-  it('warns when the pod lacks the pull secret the proxy needs (it cannot be added to a running pod)', () => {
+  it('leaves an image whose proxy needs a pull secret the pod lacks as written, and says so (it cannot be added to a running pod)', () => {
     const withGhcr = structuredClone(updated);
     withGhcr.spec.ephemeralContainers.push({ name: 'debug-3', image: 'ghcr.io/org/debug:1' });
     const outcome = mutate(
       podReview(withGhcr, { operation: 'UPDATE', subResource: 'ephemeralcontainers', oldObject: old }),
     );
     expect(outcome.response.response.warnings).toEqual([
-      'docker-proxy-webhook: pod lacks imagePullSecret ghcr-pull for its proxy; the pull may fail',
+      'ephemeral:debug-3: ghcr.io/org/debug:1 not rewritten: the pod lacks imagePullSecret ghcr-pull its proxy needs',
     ]);
-    expect(patchOf(outcome.response).every((op) => op.path.startsWith('/spec/ephemeralContainers/'))).toBe(
+    expect(patchOf(outcome.response)).toEqual([
+      {
+        op: 'replace',
+        path: '/spec/ephemeralContainers/1/image',
+        value: 'harbor.example.com/dockerhub/library/busybox:1.36',
+      },
+    ]);
+    expect(outcome.decisions.map((d) => [d.container, d.decision.kind])).toEqual([
+      ['debug-2', 'rewritten'],
+      ['debug-3', 'unmapped'],
+    ]);
+  });
+
+  it('observe mode does not warn about a pull secret: nothing is rewritten', () => {
+    const withGhcr = structuredClone(old);
+    withGhcr.spec.ephemeralContainers.push({ name: 'debug-3', image: 'ghcr.io/org/debug:1' });
+    const outcome = mutate(
+      podReview(withGhcr, { operation: 'UPDATE', subResource: 'ephemeralcontainers', oldObject: old }),
+      mappings,
       true,
     );
+    expect(outcome.response.response.patch).toBeUndefined();
+    expect(outcome.response.response.warnings).toBeUndefined();
   });
 });
 
@@ -285,6 +335,82 @@ describe('mutateReview properties', () => {
         expect(new Set(added).size).toBe(added.length);
         for (const name of added) expect(before).not.toContain(name);
       }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** A running pod and the same pod with some images changed in place (a plain UPDATE). */
+const podUpdate = fc
+  .tuple(pod, fc.array(fc.tuple(fc.nat(), image), { maxLength: 4 }))
+  .map(([old, changes]) => {
+    const updated = structuredClone(old);
+    const lists = (['containers', 'initContainers', 'ephemeralContainers'] as const).filter(
+      (list) => (updated.spec[list]?.length ?? 0) > 0,
+    );
+    changes.forEach(([n, newImage], i) => {
+      const list = updated.spec[lists[i % lists.length] as (typeof lists)[number]] ?? [];
+      const target = list[n % list.length];
+      if (target !== undefined) target.image = newImage;
+    });
+    return { old, updated };
+  });
+
+describe('mutateReview properties on a plain UPDATE', () => {
+  it('patches apply to the exact request object, touch only changed images and the record, and are stable', () => {
+    fc.assert(
+      fc.property(podUpdate, fc.constantFrom(...MAPPINGS_POOL), ({ old, updated }, m) => {
+        const review = podReview(updated, { operation: 'UPDATE', oldObject: old });
+        const first = mutate(review, m);
+        const patchedPod = applyResponse(review, first.response) as typeof updated;
+        const changedPaths = new Set(first.decisions.map((d) => `/spec/${d.list}/${d.index}/image`));
+        for (const op of patchOf(first.response)) {
+          const allowed =
+            changedPaths.has(op.path) ||
+            op.path === '/metadata/annotations/docker-proxy-webhook~1original-images' ||
+            (op.path === '/metadata/annotations' && op.op === 'add') ||
+            (op.path === '/metadata' && op.op === 'add');
+          expect(allowed, JSON.stringify(op)).toBe(true);
+        }
+        expect(patchedPod.spec.imagePullSecrets).toEqual(updated.spec.imagePullSecrets);
+        for (const d of first.decisions) {
+          expect(patchedPod.spec[d.list]?.[d.index]?.image).toBe(d.decision.image);
+          // A rewrite's secret is one the pod already has (it cannot be added to a running pod).
+          if (d.decision.kind === 'rewritten' && d.decision.pullSecret !== null) {
+            expect(updated.spec.imagePullSecrets?.map((s) => s.name)).toContain(d.decision.pullSecret);
+          }
+        }
+        const second = mutate(podReview(patchedPod, { operation: 'UPDATE', oldObject: old }), m);
+        expect(second.response.response.patch).toBeUndefined();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('on pods/ephemeralcontainers, patches touch only the new ephemeral containers images', () => {
+    fc.assert(
+      fc.property(
+        pod,
+        fc.array(container, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(...MAPPINGS_POOL),
+        (old, added, m) => {
+          const updated = structuredClone(old);
+          updated.spec.ephemeralContainers = [...(updated.spec.ephemeralContainers ?? []), ...added];
+          const review = podReview(updated, {
+            operation: 'UPDATE',
+            subResource: 'ephemeralcontainers',
+            oldObject: old,
+          });
+          const outcome = mutate(review, m);
+          applyResponse(review, outcome.response);
+          for (const op of patchOf(outcome.response)) {
+            expect(op.path).toMatch(/^\/spec\/ephemeralContainers\/\d+\/image$/);
+          }
+          // Observe mode rewrites nothing, so no pull secret can be missing.
+          const observed = mutate(review, m, true).response.response;
+          expect(observed.warnings ?? []).not.toContainEqual(expect.stringContaining('imagePullSecret'));
+        },
+      ),
       { numRuns: 300 },
     );
   });

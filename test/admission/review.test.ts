@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AdmissionReviewError,
   allowed,
   decodeAdmissionReview,
   denied,
@@ -18,13 +19,17 @@ describe('decodeAdmissionReview', () => {
       c,
     ]),
   )('rejects: %s', (_message, c) => {
-    expect(decodeAdmissionReview(c.body)).toEqual({ ok: false, message: c.message });
+    const decoded = decodeAdmissionReview(c.body);
+    expect(decoded.ok).toBe(false);
+    if (decoded.ok) return;
+    expect(decoded.error).toBeInstanceOf(AdmissionReviewError);
+    expect(decoded.error.message).toBe(c.message);
   });
 
   it('accepts v1 and v1beta1 reviews', () => {
     for (const apiVersion of ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1']) {
       const review = { ...podReview({}), apiVersion };
-      expect(decodeAdmissionReview(review)).toEqual({ ok: true, review });
+      expect(decodeAdmissionReview(review)).toEqual({ ok: true, value: review });
     }
   });
 });

@@ -54,7 +54,7 @@ describe('renderWebhookConfigurations', () => {
     });
     expect(webhook.rules).toEqual([
       {
-        operations: ['CREATE'],
+        operations: ['CREATE', 'UPDATE'],
         apiGroups: [''],
         apiVersions: ['v1'],
         resources: ['pods'],
@@ -120,6 +120,36 @@ describe('renderWebhookConfigurations', () => {
       failurePolicy: 'Ignore',
     });
     expect(validating.webhooks[0].reinvocationPolicy).toBeUndefined();
+  });
+
+  it('sends plain Pod UPDATEs to both webhooks (an image changed in place is rewritten and checked)', () => {
+    for (const doc of render({ validate: 'deny' })) {
+      expect(doc.webhooks[0].rules[0]).toMatchObject({
+        operations: ['CREATE', 'UPDATE'],
+        resources: ['pods'],
+      });
+    }
+  });
+
+  it('in deny mode, the validating webhook honours only the namespace opt-out, not the pod label', () => {
+    // Prepare
+    const text = renderWebhookConfigurations({ ...base, validate: 'deny' });
+
+    // Act
+    const [mutating, validating] = render({ validate: 'deny' });
+    const [, warning] = render({ validate: 'warn' });
+
+    // Assess
+    expect(validating.webhooks[0].objectSelector).toBeUndefined();
+    expect(validating.webhooks[0].namespaceSelector.matchExpressions).toContainEqual({
+      key: 'docker-proxy-webhook',
+      operator: 'NotIn',
+      values: ['disabled'],
+    });
+    // The pod label still opts out of the rewrite, and of warn-mode warnings.
+    expect(mutating.webhooks[0].objectSelector).toBeDefined();
+    expect(warning.webhooks[0].objectSelector).toBeDefined();
+    expect(text).toContain('in deny mode the pod label docker-proxy-webhook=disabled is not honoured');
   });
 
   it('the schema check is real: it rejects a wrongly typed field', () => {

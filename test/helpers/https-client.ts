@@ -6,6 +6,8 @@ export interface HttpsReply {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: string;
+  /** Whether the request went out on a pooled keep-alive connection (with an `agent`). */
+  readonly reusedSocket: boolean;
 }
 
 export interface HttpsCallOptions {
@@ -46,6 +48,7 @@ export function httpsCall(url: string, options: HttpsCallOptions): Promise<Https
             status: res.statusCode ?? 0,
             headers: res.headers,
             body: Buffer.concat(chunks).toString('utf8'),
+            reusedSocket: req.reusedSocket,
           }),
         );
       },

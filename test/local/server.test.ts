@@ -1,11 +1,19 @@
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { renderWebhookConfigurations } from '../../lambda/cluster/webhook-config.ts';
 import { ensureLocalCertificates } from '../../lambda/local/certs.ts';
-import { type LocalServer, type LocalServerOptions, startLocalServer } from '../../lambda/local/server.ts';
+import {
+  APISERVER_IDLE_CONNECTION_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  type LocalServer,
+  type LocalServerOptions,
+  startLocalServer,
+} from '../../lambda/local/server.ts';
 import { lambdaContext, restEvent } from '../helpers/events.ts';
 import { FIXTURES_DIR, loadFixture } from '../helpers/fixtures.ts';
 import { httpsCall as call } from '../helpers/https-client.ts';
@@ -144,6 +152,77 @@ describe('npm start: the local HTTPS server', () => {
     expect(JSON.parse(reply.body).message).toMatch(/^request body is \d+ bytes; the limit is 1000 bytes$/);
   });
 
+  it('routes on the path as sent: //evil/mutate is not /mutate (404)', async () => {
+    const server = await start();
+    for (const path of ['//evil/mutate', '//evil/healthz', '//mutate']) {
+      const reply = await call(`${server.url}${path}`, { ca: server.caPem, body: REVIEW });
+      expect([path, reply.status]).toEqual([path, 404]);
+    }
+    expect((await call(`${server.url}/mutate?timeout=10s`, { ca: server.caPem, body: REVIEW })).status).toBe(
+      200,
+    );
+  });
+
+  it('answers HEAD /healthz like GET, without a body', async () => {
+    const server = await start();
+    const head = await call(`${server.url}/healthz`, { ca: server.caPem, method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(head.headers['content-type']).toBe('application/json');
+    const wrong = await call(`${server.url}/mutate`, { ca: server.caPem, method: 'HEAD' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.allow).toBe('POST');
+  });
+
+  it('advertises an IPv6 host in brackets in the URL, and as an IP SAN in the certificate', async () => {
+    for (const given of ['fd00:10:244::1', '[fd00:10:244::2]']) {
+      // Prepare
+      const dir = mkdtempSync(join(tmpdir(), 'dpw-tls-v6-'));
+      const address = given.replace(/[[\]]/g, '');
+
+      // Act
+      const server = await start({ tlsDir: dir, advertiseHost: given });
+
+      // Assess
+      expect(server.advertisedUrl).toBe(`https://[${address}]:${server.port}`);
+      const cert = new X509Certificate(readFileSync(join(dir, 'server.pem')));
+      expect(cert.checkIP(address)).toBe(address);
+      expect(cert.subjectAltName).not.toContain('DNS:[');
+      expect(() =>
+        renderWebhookConfigurations({ mutateUrl: `${server.advertisedUrl}/mutate`, caPem: server.caPem }),
+      ).not.toThrow();
+    }
+    const named = await start({ advertiseHost: '10.1.2.3' });
+    expect(named.advertisedUrl).toBe(`https://10.1.2.3:${named.port}`);
+  });
+
+  it.each(['https://host', 'host:8443', 'host/path', 'fe80::1%eth0', ''])(
+    'refuses --advertise-host %j with a one-line error',
+    async (host) => {
+      await expect(start({ advertiseHost: host })).rejects.toThrow(
+        `--advertise-host ${JSON.stringify(host)} is not a host name or an IP address`,
+      );
+    },
+  );
+
+  it('keeps an idle keep-alive connection open longer than the apiserver keeps it (90 s)', async () => {
+    expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(APISERVER_IDLE_CONNECTION_MS);
+    const server = await start();
+    // A client that keeps idle connections forever: whether one survives is up to the server.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await call(`${server.url}/healthz`, { ca: server.caPem, agent });
+      expect(first.reusedSocket).toBe(false);
+      // Longer than Node's default keepAliveTimeout (5 s), which closed it before.
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      const second = await call(`${server.url}/healthz`, { ca: server.caPem, agent });
+      expect(second.status).toBe(200);
+      expect(second.reusedSocket).toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  }, 15_000);
+
   it('explains a busy port and an unreadable certificate', async () => {
     const server = await start();
     await expect(start({ port: server.port })).rejects.toThrow(
@@ -209,5 +288,34 @@ describe('npm start (the process)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  }, 30_000);
+
+  it('prints a configuration for an IPv6 --advertise-host, without a stack trace', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'dpw-start-v6-'));
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'lambda/cli/bin.mjs'), 'serve', '--port', '0', '--advertise-host', 'fd00:10:244::1'],
+      { cwd: ROOT, env: { ...process.env, INIT_CWD: cwd } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await vi.waitFor(() => expect(`${stdout}${stderr}`).toMatch(/url: https:\/\/\S+\/mutate|Error|error/), {
+        timeout: 20_000,
+        interval: 50,
+      });
+      expect(stderr).not.toMatch(/\n\s+at /);
+      expect(stdout).toMatch(/url: https:\/\/\[fd00:10:244::1\]:\d+\/mutate$/m);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   }, 30_000);
 });
