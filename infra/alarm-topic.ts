@@ -43,31 +43,7 @@ export function createAlarmTopic(scope: Construct, props: AlarmTopicProps): sns.
     StringEquals: { 'aws:SourceAccount': stack.account },
     ArnLike: { 'aws:SourceArn': alarmArns },
   };
-  const key = new kms.Key(scope, 'TopicKey', {
-    enableKeyRotation: true,
-    description: 'docker-proxy-webhook alarm topic encryption',
-  });
-  // CloudWatch alarms publish to the encrypted topic with this key.
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: fromAlarms,
-    }),
-  );
-  // SNS itself re-encrypts what it moves to the (same-key) dead-letter queue.
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': topicArn },
-      },
-    }),
-  );
+  const key = createTopicKey(scope, fromAlarms, topicArn);
   const topic = new sns.Topic(scope, 'AlarmTopic', {
     topicName: props.topicName,
     displayName: 'docker-proxy-webhook alarms',
@@ -106,4 +82,34 @@ function subscribeEmail(scope: Construct, topic: sns.Topic, key: kms.IKey, email
         'This queue is itself the dead-letter queue of the alarm email subscription (SNS redrive policy).',
     });
   }
+}
+
+/** The topic's key: CloudWatch alarms of this account and SNS for this topic (its dead-letter queue) may use it. */
+function createTopicKey(scope: Construct, fromAlarms: Record<string, unknown>, topicArn: string): kms.Key {
+  const key = new kms.Key(scope, 'TopicKey', {
+    enableKeyRotation: true,
+    description: 'docker-proxy-webhook alarm topic encryption',
+  });
+  // CloudWatch alarms publish to the encrypted topic with this key.
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: fromAlarms,
+    }),
+  );
+  // SNS itself re-encrypts what it moves to the (same-key) dead-letter queue.
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+        ArnLike: { 'aws:SourceArn': topicArn },
+      },
+    }),
+  );
+  return key;
 }

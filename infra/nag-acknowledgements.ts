@@ -29,6 +29,13 @@ export function acknowledgeByDesign(stack: Stack, o: DeploymentOptions): void {
         'The function is only invoked synchronously by API Gateway: there are no asynchronous events to dead-letter.',
     },
   ];
+  acks.push(...optionalAcknowledgements(o));
+  for (const ack of acks) Validations.of(stack).acknowledge(ack);
+}
+
+/** The acknowledgements that depend on the options (tracing, the CloudWatch role, WAF). */
+function optionalAcknowledgements(o: DeploymentOptions): { id: string; reason: string }[] {
+  const acks: { id: string; reason: string }[] = [];
   if (o.tracing) {
     acks.push({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -62,5 +69,5 @@ export function acknowledgeByDesign(stack: Stack, o: DeploymentOptions): void {
         'WAF is optional (-c waf=true): the API has stage throttling, and a resource policy when allowedSourceCidrs is set.',
     });
   }
-  for (const ack of acks) Validations.of(stack).acknowledge(ack);
+  return acks;
 }
