@@ -8,6 +8,7 @@ import { ContextError, editDistance } from './context-parsers.ts';
 import { type DeploymentOptions, OPTIONS, type OptionName, type OptionSpec } from './options.ts';
 
 export { ContextError } from './context-parsers.ts';
+export type { DeploymentOptions, OptionName } from './options.ts';
 
 /** Context keys that belong to the CDK itself (feature flags, CLI and bundling settings). */
 const CDK_KEY = /^(?:@aws-cdk\/|aws:|cdk[-:]|aws-cdk:|acknowledged-issue-numbers$)/;

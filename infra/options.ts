@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS, VALIDATE_MODES, type ValidateMode, WEBHOOK_TIMEOUT_RANGE } from '../lambda/constants.ts';
 import { boolean, fail, integer, list, matching, oneOf, tags } from './context-parsers.ts';
+import { ECR_CACHE_OPTIONS } from './ecr-cache-options.ts';
 
 const IPV4_CIDR =
   /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(?:3[0-2]|[12]?\d)$/;
@@ -258,6 +259,7 @@ export const OPTIONS = {
     fallback: false,
     parse: boolean,
   }),
+  ...ECR_CACHE_OPTIONS,
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -10,6 +10,8 @@ import {
 import type { Construct } from 'constructs';
 import { wafMetricNames } from './api-protection.ts';
 import { deriveBudget } from './budget.ts';
+import type { EcrCache } from './ecr-cache.ts';
+import { addEcrCache, ecrCacheMappingsFile } from './ecr-cache-stack.ts';
 import { MappingsParameter } from './mappings-parameter.ts';
 import { Monitoring } from './monitoring.ts';
 import { acknowledgeByDesign } from './nag-acknowledgements.ts';
@@ -36,6 +38,8 @@ export class WebhookStack extends Stack {
   readonly monitoring: Monitoring;
   readonly mappings: MappingsParameter;
   readonly pathTokenSecret?: secretsmanager.Secret;
+  /** The ECR pull-through cache, when `ecrCache` names upstreams. */
+  readonly ecrCache?: EcrCache;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     const o = props.options;
@@ -47,9 +51,11 @@ export class WebhookStack extends Stack {
     });
     for (const [key, value] of Object.entries(o.tags)) Tags.of(this).add(key, value);
     const budget = deriveBudget(o.webhookTimeoutSeconds, o.timeoutSeconds);
-    const file = o.mappingsFile ?? defaultMappingsFile(PROJECT_ROOT);
+    const cacheOn = o.ecrCache.length > 0;
+    const given = o.mappingsFile ?? (cacheOn ? ecrCacheMappingsFile : defaultMappingsFile)(PROJECT_ROOT);
+    const file = isAbsolute(given) ? given : join(PROJECT_ROOT, given);
     this.mappings = new MappingsParameter(this, 'Mappings', {
-      file: isAbsolute(file) ? file : join(PROJECT_ROOT, file),
+      file,
       parameterName: o.mappingsParameterName ?? `/${this.stackName}/mappings`,
     });
     if (o.pathToken) this.pathTokenSecret = createPathTokenSecret(this);
@@ -61,6 +67,7 @@ export class WebhookStack extends Stack {
       pathTokenCheckedUpstream: o.pathToken,
       lambdaTimeoutSeconds: budget.lambdaTimeoutSeconds,
     });
+    this.ecrCache = addEcrCache(this, o, { function: this.webhook.function, mappingsFile: file });
     this.webhookApi = new WebhookApi(this, 'Api', {
       ...o,
       handler: this.webhook.target,
