@@ -1,3 +1,4 @@
+/** `docker-proxy-webhook mappings`: validate a mappings document, diff or push it to SSM, print or render it. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -173,6 +174,9 @@ export const mappings: Command = async (argv, io) => {
   );
   const { sub, file } = subcommandOf(args.positionals);
   const local = file === undefined ? undefined : await readDocument(sub, file, io);
+  if (local !== undefined && args.values.outputs !== undefined) {
+    await (await import('./render.ts')).checkAgainstCache(sub, args.values.outputs, local, io);
+  }
   if (sub === 'validate' && local !== undefined) {
     const m = local.mappings;
     io.stdout.write(
