@@ -8,7 +8,8 @@
  */
 import { aws_ec2 as ec2, Fn, aws_iam as iam, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { type FunctionPlacement, WebhookPropsError } from './webhook-function.ts';
+import { WebhookPropsError } from './errors.ts';
+import type { FunctionPlacement } from './webhook-function.ts';
 
 export interface WebhookVpcProps {
   /** The VPC (`vpc-…`) the subnets belong to. */
