@@ -79,7 +79,7 @@ function baseAlarms(s: AlarmSources): AlarmSpec[] {
       metric: webhookMetric(MetricName.ImagesProxyUnavailable),
       threshold: 1,
       description:
-        'Images were left upstream because their proxy failed its health check (GET https://<proxy>/v2/): the cache is down, or unreachable from where the function runs (Lambda is outside the cluster). Pods still start, from the upstream. GET the HealthUrl: proxies[].detail says what the probe saw. Reachable from the nodes only: run the function in the VPC (vpcSubnetIds) or set "healthCheck": false on that entry.',
+        'Images were left upstream because their proxy failed its health check (GET https://<proxy>/v2/): the cache is down, or unreachable from where the function runs (Lambda is outside the cluster). Pods still start, from the upstream. Check the HealthUrl: proxies[].detail says what the probe saw. Reachable from the nodes only: run the function in the VPC (vpcSubnetIds) or set "healthCheck": false on that entry.',
     },
     {
       id: 'MappingsLoadFailures',

@@ -40,7 +40,7 @@ describe('alarms', () => {
 
   it('every alarm, optional ones included, says what to check and notifies the topic when it fires and clears', () => {
     const all = alarms(synth(FULL_OPTIONS).template);
-    expect(all).toHaveLength(12);
+    expect(all).toHaveLength(13);
     for (const alarm of all) {
       expect(String(alarm.AlarmDescription)).toMatch(/[Cc]heck/);
       expect(alarm).toMatchObject({ AlarmActions: [expect.anything()], OKActions: [expect.anything()] });
