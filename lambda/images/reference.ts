@@ -29,7 +29,8 @@
  * - {@link parseNormalizedReference} is upstream `ParseNormalizedNamed`: what a container runtime pulls.
  *   A first component is a registry only if it contains `.` or `:`, is `localhost`, or has uppercase
  *   letters; otherwise the image is on Docker Hub (`docker.io`), and a one-component Docker Hub path gets
- *   `library/`. `index.docker.io` is folded into `docker.io`, as upstream does; we also fold
+ *   `library/`. `index.docker.io` is folded into `docker.io`, as upstream does, only when written so in
+ *   lowercase (`INDEX.DOCKER.IO/nginx` keeps its domain and gets no `library/`); we also fold
  *   `registry-1.docker.io` ({@link foldDockerHub}). No `:latest` is ever added: an untagged reference stays
  *   untagged.
  * - {@link parseNamed} / {@link parseName} are upstream `ParseNamed` / `WithName`.
@@ -80,7 +81,10 @@ const anchoredIdentifierRegexp = /^[a-f0-9]{64}$/;
 /** A whole repository path. Exported for `mappings/address.ts`, which validates the path prefixes of keys. */
 export const anchoredPathRegexp: RegExp = new RegExp(`^${remoteName}$`);
 
-/** Upstream `NameTotalLengthMax`: the limit applies to the repository path, not the domain (since v0.6.0). */
+/**
+ * Upstream `NameTotalLengthMax`: since v0.6.0 the limit applies to the repository path, not the domain. Rewritten
+ * names also meet the older rule, domain and path together (`rewrite.ts`).
+ */
 export const NAME_TOTAL_LENGTH_MAX = 255;
 
 /** The namespace of Docker Hub's official images. */
