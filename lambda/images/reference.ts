@@ -138,9 +138,9 @@ export class ImageReferenceError extends Error {
   /** The upstream message without the input, for short warnings. */
   readonly reason: string;
 
-  constructor(code: ImageReferenceErrorCode, input: string) {
+  constructor(code: ImageReferenceErrorCode, input: string, options?: ErrorOptions) {
     const reason = MESSAGES[code];
-    super(`${JSON.stringify(input)}: ${reason}`);
+    super(`${JSON.stringify(input)}: ${reason}`, options);
     this.code = code;
     this.input = input;
     this.reason = reason;
@@ -164,8 +164,8 @@ export interface Reference {
 /** The result of every parser here: a reference, or the reason there is none. Never throws. */
 export type ReferenceResult = Result<Reference, ImageReferenceError>;
 
-const fail = (code: ImageReferenceErrorCode, input: string): ReferenceResult =>
-  err(new ImageReferenceError(code, input));
+const fail = (code: ImageReferenceErrorCode, input: string, options?: ErrorOptions): ReferenceResult =>
+  err(new ImageReferenceError(code, input, options));
 
 /** The repository name: `domain/path`, or `path` when there is no domain. */
 export function nameOf(ref: Reference): string {
@@ -261,7 +261,7 @@ export function parseNormalizedReference(input: string): ReferenceResult {
   const parsed = parseReference(`${domain}/${remainder}`);
   if (!parsed.ok) {
     // Report the user's input, not the string we built from it.
-    return fail(parsed.error.code, input);
+    return fail(parsed.error.code, input, { cause: parsed.error });
   }
   return parsed;
 }
