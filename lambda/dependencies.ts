@@ -8,6 +8,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { attemptWithin } from './bounded-attempt.ts';
 import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
 import { LOAD_BOUNDS, SECRETS_MANAGER_REFERENCE } from './constants.ts';
+import { createConfiguredProxyHealth } from './health/config.ts';
 import { type Mappings, parseMappingsJson } from './mappings/parse.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
 import { createSsmClient, createSsmLoader, getParameterValue } from './mappings/ssm.ts';
@@ -108,7 +109,13 @@ export function createDependencies(env: Readonly<Record<string, string | undefin
     return client;
   };
   const mappings = createConfiguredMappingsSource(config, telemetry, ssmClient);
-  return { config, mappings, telemetry, pathToken: createPathToken(config, ssmClient) };
+  return {
+    config,
+    mappings,
+    telemetry,
+    pathToken: createPathToken(config, ssmClient),
+    proxies: createConfiguredProxyHealth(env, telemetry),
+  };
 }
 
 /**

@@ -27,6 +27,11 @@ export const MetricName = {
   ImagesAlreadyProxied: 'ImagesAlreadyProxied',
   /** Image strings that are not valid references. */
   ImagesInvalid: 'ImagesInvalid',
+  /**
+   * Images left as the pod wrote them because their proxy's health check failed (the mapping falls back to the
+   * upstream): the cache is down, or unreachable from where the function runs.
+   */
+  ImagesProxyUnavailable: 'ImagesProxyUnavailable',
   /** Reviews denied by the validating endpoint in `deny` mode. */
   ReviewsDenied: 'ReviewsDenied',
   /** Reviews answered without mappings because none could ever be loaded (allowed unchanged). */

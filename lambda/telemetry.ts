@@ -26,6 +26,7 @@ const DECISION_METRIC: Readonly<Record<DecisionKind, MetricName>> = {
   ignored: MetricName.ImagesIgnored,
   'already-proxied': MetricName.ImagesAlreadyProxied,
   invalid: MetricName.ImagesInvalid,
+  'proxy-unavailable': MetricName.ImagesProxyUnavailable,
 };
 
 /**
@@ -59,7 +60,8 @@ export function recordReview(telemetry: Telemetry, record: ReviewRecord): void {
   const decisions = record.decisions.map(({ list, container, decision }) => {
     counts.set(decision.kind, (counts.get(decision.kind) ?? 0) + 1);
     if (decision.kind === 'unmapped') unmapped.push(decision.input);
-    return { list, container, decision: decision.kind, input: decision.input, image: decision.image };
+    const entry = { list, container, decision: decision.kind, input: decision.input, image: decision.image };
+    return decision.kind === 'proxy-unavailable' ? { ...entry, proxy: decision.proxy } : entry;
   });
   metrics.addMetric(MetricName.Reviews, MetricUnit.Count, 1);
   for (const [kind, count] of counts) metrics.addMetric(DECISION_METRIC[kind], MetricUnit.Count, count);
@@ -79,6 +81,8 @@ export function recordReview(telemetry: Telemetry, record: ReviewRecord): void {
     skipped: record.skipped,
     decisions,
     unmapped,
+    // Images left upstream because their proxy was down (health checks): the ImagesProxyUnavailable count.
+    proxyUnavailable: counts.get('proxy-unavailable') ?? 0,
   });
   // One line per unmapped image: what the unmapped-images alarm's saved query counts, by image.
   const seen = new Set<string>();

@@ -10,7 +10,10 @@ import { type AdmissionReview, type AdmissionReviewResponse, allowed, errored } 
 import { validateReview } from './admission/validate.ts';
 import type { WebhookConfig } from './config.ts';
 import type { ValidateMode } from './constants.ts';
+import type { ProxyHealth } from './health/health.ts';
+import { decideWithHealth } from './health/review-health.ts';
 import { DecisionCache } from './images/decision-cache.ts';
+import { healthPolicies, proxyHosts } from './mappings/health-policy.ts';
 import type { Mappings } from './mappings/parse.ts';
 import type { MappingsSource } from './mappings/source.ts';
 import { toError } from './result.ts';
@@ -26,6 +29,11 @@ export interface WebhookDependencies {
    * not the webhook. Called per request: cache it.
    */
   readonly pathToken: () => Promise<string | undefined>;
+  /**
+   * Health of the proxies the mappings ask to check (health/config.ts); probed before deciding, bounded.
+   * @default no probes: every proxy counts as unknown (up) — for tests; the Lambda and `npm start` set it.
+   */
+  readonly proxies?: ProxyHealth;
 }
 
 /** The endpoints that answer an AdmissionReview. */
@@ -50,6 +58,20 @@ export interface HealthReport {
   };
   readonly validateMode: ValidateMode;
   readonly failClosed: boolean;
+  /** Every proxy host of the mappings; checked ones with their state (probed now if due, bounded). */
+  readonly proxies: readonly ProxyReport[];
+}
+
+/** One proxy in the health report. */
+export interface ProxyReport {
+  readonly host: string;
+  /** Whether a `registries` entry asks for health checks of this proxy. */
+  readonly checked: boolean;
+  readonly whenDown?: string;
+  readonly state?: string;
+  /** Seconds since the state was set by an answer. */
+  readonly ageSeconds?: number;
+  readonly detail?: string;
 }
 
 /** The webhook: one call per review, one per health check. */
@@ -89,6 +111,27 @@ function reviewIdentity(endpoint: ReviewEndpoint, review: AdmissionReview) {
 
 type CoreDependencies = Omit<WebhookDependencies, 'pathToken'>;
 
+/** Without a prober: nothing is ever probed, every proxy is unknown (counts as up). */
+const NO_PROBES: ProxyHealth = { check: async () => new Map(), statuses: () => [], inFlight: 0 };
+
+/** The proxies of the mappings, checked ones probed (if due) and reported with their state. */
+async function reportProxies(mappings: Mappings, proxies: ProxyHealth): Promise<ProxyReport[]> {
+  const hosts = proxyHosts(mappings);
+  await proxies.check(hosts.filter((h) => h.checked).map((h) => h.host));
+  const now = Date.now();
+  const states = new Map(proxies.statuses().map((status) => [status.host, status]));
+  return hosts.map((entry) => {
+    const status = states.get(entry.host);
+    if (!entry.checked || status === undefined) return entry;
+    return {
+      ...entry,
+      state: status.state,
+      ...(status.checkedAt === undefined ? {} : { ageSeconds: Math.round((now - status.checkedAt) / 1000) }),
+      ...(status.detail === undefined ? {} : { detail: status.detail }),
+    };
+  });
+}
+
 /** Decides one review under the current mappings and records it (one log line, metrics). May throw on a bug. */
 async function decideReview(
   deps: CoreDependencies,
@@ -105,7 +148,13 @@ async function decideReview(
     telemetry.logger.warn('review answered without mappings', { ...base, lastError: snapshot.lastError });
     return allowed(review, { warnings: [NO_MAPPINGS_WARNING] });
   }
-  const decide = decisions.decider(mappings);
+  // Health is applied per review, on top of the cached health-free decisions (review-health.ts).
+  const { decide } = await decideWithHealth(
+    review,
+    decisions.decider(mappings),
+    healthPolicies(mappings),
+    deps.proxies ?? NO_PROBES,
+  );
   const outcome: ReviewOutcome =
     endpoint === 'mutate'
       ? mutateReview(review, decide, { observe: mappings.mode === 'observe' })
@@ -159,6 +208,7 @@ async function reportHealth(deps: CoreDependencies): Promise<HealthReport> {
     },
     validateMode: deps.config.validateMode,
     failClosed: deps.config.failClosed,
+    proxies: mappings === undefined ? [] : await reportProxies(mappings, deps.proxies ?? NO_PROBES),
   };
 }
 

@@ -17,7 +17,7 @@ import {
  */
 const FORBIDDEN_IN_CORE = /^(?:@aws-sdk\/|@middy\/|aws-cdk-lib(?:\/|$)|aws-lambda$|(?:node:)?https?$)/;
 
-const MAPPINGS_CORE = ['document', 'issues', 'address', 'rules', 'revision', 'parse'].map(
+const MAPPINGS_CORE = ['document', 'issues', 'address', 'rules', 'revision', 'parse', 'health-policy'].map(
   (name) => `lambda/mappings/${name}.ts`,
 );
 

@@ -78,6 +78,7 @@ describe('createWebhook (no transport)', () => {
       },
       validateMode: 'warn',
       failClosed: false,
+      proxies: [{ host: 'harbor.example.com', checked: false }],
     });
     const down = await webhookWith(undefined).health();
     expect(down.status).toBe('unavailable');

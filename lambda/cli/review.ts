@@ -6,13 +6,17 @@ import type { ReviewOutcome } from '../admission/outcome.ts';
 import { type AdmissionReview, decodeAdmissionReview } from '../admission/review.ts';
 import { validateReview } from '../admission/validate.ts';
 import { DEFAULTS, VALIDATE_MODES, type ValidateMode } from '../constants.ts';
+import { decideWithHealth } from '../health/review-health.ts';
 import { decideImage } from '../images/rewrite.ts';
+import { healthPolicies } from '../mappings/health-policy.ts';
 import { toError } from '../result.ts';
 import { loadCommandMappings, MAPPINGS_OPTION, MAPPINGS_USAGE, parseCommandArgs } from './common.ts';
 import { UsageError } from './errors.ts';
 import type { CliIo, Command } from './io.ts';
+import { commandProxyHealth, HEALTH_OPTIONS, HEALTH_USAGE, printProxyStates } from './proxy-health.ts';
 
-const USAGE = `usage: docker-proxy-webhook review [--mappings FILE] [--validate [--validate-mode warn|deny]] [--patched] FILE|-
+const USAGE = `usage: docker-proxy-webhook review [--mappings FILE] [--validate [--validate-mode warn|deny]] [--patched]
+       [--probe] [--proxy-down HOST] FILE|-
 
 Runs the webhook's own admission code on an AdmissionReview (a file, or - for standard input) and prints the
 AdmissionReview response — or, with --patched, the pod after applying the response's JSON Patch.
@@ -22,6 +26,7 @@ ${MAPPINGS_USAGE}
   --validate            answer as the /validate endpoint instead of /mutate
   --validate-mode MODE  warn (default) or deny, as VALIDATE_MODE in the deployment
   --patched             print the patched pod instead of the response
+${HEALTH_USAGE}
 `;
 
 function summarize(outcome: ReviewOutcome, io: CliIo): void {
@@ -34,6 +39,7 @@ function summarize(outcome: ReviewOutcome, io: CliIo): void {
 
 const OPTIONS = {
   ...MAPPINGS_OPTION,
+  ...HEALTH_OPTIONS,
   validate: { type: 'boolean', default: false },
   'validate-mode': { type: 'string', default: DEFAULTS.validateMode },
   patched: { type: 'boolean', default: false },
@@ -86,7 +92,14 @@ export const review: Command = async (argv, io) => {
   const { mappings } = await loadCommandMappings('review', values.mappings, io);
   const admissionReview = await readReview(positionals[0] as string, io);
 
-  const decide = (image: string) => decideImage(image, mappings);
+  const proxies = commandProxyHealth(values);
+  const { decide } = await decideWithHealth(
+    admissionReview,
+    (image) => decideImage(image, mappings),
+    healthPolicies(mappings),
+    proxies,
+  );
+  printProxyStates(proxies, io);
   const outcome = values.validate
     ? validateReview(admissionReview, decide, { mode: mode as ValidateMode })
     : mutateReview(admissionReview, decide, { observe: mappings.mode === 'observe' });

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderWebhookConfigurations } from '../cluster/webhook-config.ts';
 import { ConfigError, ENV } from '../config.ts';
+import { HEALTH_ENV } from '../health/config.ts';
 import {
   DEFAULT_ADVERTISE_HOST,
   DEFAULT_HOST,
@@ -33,7 +34,8 @@ const USAGE = `usage: npm start -- [options]
   --write-config FILE    also write that configuration to FILE (for kubectl apply -f FILE)
 
 Webhook settings come from the environment as in Lambda: ${ENV.pathToken}, ${ENV.validateMode}, ${ENV.failClosed},
-${ENV.maxBodyBytes}, ${ENV.mappingsTtlSeconds}.
+${ENV.maxBodyBytes}, ${ENV.mappingsTtlSeconds}; proxy health checks (probed from this machine):
+${HEALTH_ENV.waitMs}, ${HEALTH_ENV.upTtlSeconds}, ${HEALTH_ENV.downTtlSeconds}.
 `;
 
 const OPTIONS = {

@@ -9,8 +9,16 @@ import type { ImageReferenceError } from './reference.ts';
  * - `ignored`: an `ignore` pattern matched (e.g. a private ECR registry); left as is.
  * - `unmapped`: a valid reference no mapping covers; left as is, reported, alarmed on.
  * - `invalid`: not a valid reference; left as is (the kubelet will report it too), reported.
+ * - `proxy-unavailable`: a mapping matched, but its proxy is down (health checks) and the mapping falls back to
+ *   the upstream: left as is, reported, alarmed on.
  */
-export type DecisionKind = 'rewritten' | 'already-proxied' | 'ignored' | 'unmapped' | 'invalid';
+export type DecisionKind =
+  | 'rewritten'
+  | 'already-proxied'
+  | 'ignored'
+  | 'unmapped'
+  | 'invalid'
+  | 'proxy-unavailable';
 
 interface DecisionBase {
   /** The image string exactly as it appeared in the pod. */
@@ -59,9 +67,20 @@ export interface InvalidDecision extends DecisionBase {
   readonly error: ImageReferenceError;
 }
 
+export interface ProxyUnavailableDecision extends ValidDecisionBase {
+  readonly kind: 'proxy-unavailable';
+  /** The `registries` key that matched. */
+  readonly rule: string;
+  /** The proxy host (`host[:port]`) the health check found down. */
+  readonly proxy: string;
+  /** The image the pod would have used had the proxy been up. */
+  readonly proxied: string;
+}
+
 export type ImageDecision =
   | RewrittenDecision
   | AlreadyProxiedDecision
   | IgnoredDecision
   | UnmappedDecision
-  | InvalidDecision;
+  | InvalidDecision
+  | ProxyUnavailableDecision;

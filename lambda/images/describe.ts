@@ -51,6 +51,11 @@ const WORDING: { readonly [K in DecisionKind]: Wording<Of<K>> } = {
         : `${d.input} not rewritten: ${d.reason}`,
     violation: (d) => `${d.input} (no mapping)`,
   },
+  'proxy-unavailable': {
+    line: (d) => `${d.input} left as is: proxy ${d.proxy} is down (${rule(d.rule)} falls back to upstream)`,
+    reason: (d) => `proxy ${d.proxy} is down; ${rule(d.rule)} falls back to upstream`,
+    problem: (d) => `proxy ${d.proxy} is down; ${d.input} pulled from upstream`,
+  },
   invalid: {
     line: (d) => d.error.message,
     reason: (d) => d.error.reason,

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { readConfig } from '../config.ts';
 import { createHandler, type WebhookHandler } from '../create-handler.ts';
 import { createConfiguredMappingsSource } from '../dependencies.ts';
+import { createConfiguredProxyHealth } from '../health/config.ts';
 import { defaultMappingsPath } from '../mappings/file.ts';
 import { createTelemetry, type Telemetry } from '../telemetry.ts';
 import type { WebhookDependencies } from '../webhook.ts';
@@ -213,7 +214,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // Load before listening, so the first request finds the mappings (or their error reported).
   await mappings.current();
   const token = config.pathToken;
-  const dependencies: WebhookDependencies = { config, mappings, telemetry, pathToken: async () => token };
+  // The same health checks as in Lambda, over this machine's network (NODE_EXTRA_CA_CERTS for a private CA).
+  const proxies = createConfiguredProxyHealth(options.env ?? {}, telemetry);
+  const dependencies: WebhookDependencies = {
+    config,
+    mappings,
+    telemetry,
+    pathToken: async () => token,
+    proxies,
+  };
   const handler = createHandler(dependencies);
   const tls = await tlsMaterial(options, advertised.certificateName);
   try {

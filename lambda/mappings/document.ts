@@ -32,11 +32,28 @@ const pullSecretSchema = z
     ),
   );
 
+const healthCheckSchema = z
+  .boolean()
+  .check(
+    described(
+      'Probe the proxy (GET https://<proxy host>/v2/) before rewriting to it: 200 or 401 is up; refused, TLS errors, timeouts and 5xx are down.',
+    ),
+  );
+const whenDownSchema = z
+  .enum(['upstream', 'rewrite'])
+  .check(
+    described(
+      'With healthCheck, what a down proxy means: upstream (default) leaves the image as written (decision proxy-unavailable); rewrite rewrites anyway.',
+    ),
+  );
+
 const mappingSchema = z.union([
   z.string().check(described('Proxy prefix: host[:port][/path]')),
   z.strictObject({
     proxy: z.string().check(described('Proxy prefix: host[:port][/path]')),
     pullSecret: z.optional(pullSecretSchema),
+    healthCheck: z.optional(healthCheckSchema),
+    whenDown: z.optional(whenDownSchema),
   }),
 ]);
 
@@ -56,7 +73,7 @@ export const documentSchema = z
       .record(z.string(), mappingSchema)
       .check(
         described(
-          'Keys: upstream registry host[:port] (or *.suffix for any subdomain), optionally followed by a repository path prefix. Values: the proxy prefix, or { proxy, pullSecret }.',
+          "Keys: upstream registry host[:port] (or *.suffix for any subdomain), optionally followed by a repository path prefix. Values: the proxy prefix, or { proxy, pullSecret }. One-to-one: two entries whose proxy prefixes are equal or nested must rewrite alike (the wider key giving the narrower key's images the narrower proxy).",
         ),
       ),
     ignore: z
@@ -67,6 +84,17 @@ export const documentSchema = z
         ),
       ),
     pullSecret: z._default(pullSecretSchema, DEFAULT_PULL_SECRET),
+    // No defaults filled in: a document without these keys keeps its revision (and behaves as before).
+    healthCheck: z.optional(
+      z
+        .boolean()
+        .check(described('Default healthCheck of every registries entry (false: no proxy is probed).')),
+    ),
+    whenDown: z.optional(
+      z
+        .enum(['upstream', 'rewrite'])
+        .check(described('Default whenDown of every registries entry (upstream).')),
+    ),
   })
   .check(
     z.meta({

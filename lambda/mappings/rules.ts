@@ -115,34 +115,76 @@ export function indexRules(rules: readonly RegistryRule[], ignore: readonly Igno
   return { match, ignored, proxiedBy };
 }
 
+/** Whether `outer`'s key covers every image of `inner`'s key (same or wider host, shorter or equal path). */
+function covers(outer: RegistryRule, inner: RegistryRule): boolean {
+  if (!startsWith(inner.pathPrefix, outer.pathPrefix)) return false;
+  if (tableKey(outer) === tableKey(inner)) return true;
+  return outer.wildcard && candidateKeys(tableKey(inner).replace(/^\*\./, '')).includes(tableKey(outer));
+}
+
+/** Whether `outer` rewrites the images of `inner`'s key exactly as `inner` does (redundant, consistent). */
+function agrees(outer: RegistryRule, inner: RegistryRule): boolean {
+  if (!covers(outer, inner) || outer.proxyDomain !== inner.proxyDomain) return false;
+  const rewritten = [...outer.proxyPath, ...inner.pathPrefix.slice(outer.pathPrefix.length)];
+  return rewritten.length === inner.proxyPath.length && startsWith(rewritten, inner.proxyPath);
+}
+
+/** `a` and `b` when their proxy prefixes are equal or nested, the one with the shorter (or equal) one first. */
+function nested(a: RegistryRule, b: RegistryRule): [RegistryRule, RegistryRule] | undefined {
+  if (a.proxyDomain !== b.proxyDomain) return undefined;
+  if (startsWith(b.proxyPath, a.proxyPath)) return [a, b];
+  return startsWith(a.proxyPath, b.proxyPath) ? [b, a] : undefined;
+}
+
+/** Two images, one from each rule, that both rules would rewrite to one name, said for a message. */
+function clash(outer: RegistryRule, inner: RegistryRule): string {
+  const extra = inner.proxyPath.slice(outer.proxyPath.length);
+  const output = [inner.proxyDomain, ...inner.proxyPath, 'app'].join('/');
+  return `${[outer.normalizedKey, ...extra, 'app'].join('/')} and ${inner.normalizedKey}/app would both become ${output}`;
+}
+
 /**
- * Loops and collisions: a proxy prefix must not itself be rewritten, and two upstream registries must not
- * share one proxy prefix. One issue per fault, at the proxy's JSON path (`proxyAt`).
+ * One-to-one: two different images must never be rewritten to one proxy image. So two rules whose proxy
+ * prefixes are equal or nested must agree — the wider key rewriting the narrower one's images exactly as the
+ * narrower one does (`ghcr.io/fluxcd → …/ghcr/fluxcd` beside `ghcr.io → …/ghcr`). The issue is at the later
+ * rule's proxy and names the earlier rule.
+ */
+function clashWith(later: RegistryRule, earlier: RegistryRule, at: string): MappingsIssue[] {
+  const pair = nested(earlier, later);
+  if (pair === undefined) return [];
+  const [outer, inner] = pair;
+  const equal = outer.proxyPath.length === inner.proxyPath.length;
+  if (agrees(outer, inner) || (equal && agrees(inner, outer))) return [];
+  const other = `registries[${JSON.stringify(earlier.key)}]`;
+  if (equal && tableKey(earlier) !== tableKey(later)) {
+    const message = `${show(later.proxy)} is also the proxy of ${other}: images of two registries would collide in one cache`;
+    return [{ path: at, message }];
+  }
+  const where = equal ? 'is also' : inner === later ? 'is inside' : 'contains';
+  const message = `${show(later.proxy)} ${where} the proxy of ${other} (${show(earlier.proxy)}) and the two rewrite differently: ${clash(outer, inner)}`;
+  return [{ path: at, message }];
+}
+
+/**
+ * Loops and collisions, rule by rule in document order: a proxy prefix must not itself be rewritten, and no
+ * two rules may rewrite two images to one name ({@link clashWith}). Each issue is at the proxy's JSON path.
  */
 export function checkRules(
   rules: readonly RegistryRule[],
   index: RuleIndex,
   proxyAt: (rule: RegistryRule) => string,
 ): MappingsIssue[] {
-  const issues: MappingsIssue[] = [];
-  const proxyOwner = new Map<string, RegistryRule>();
-  for (const rule of rules) {
+  return rules.flatMap((rule, i): MappingsIssue[] => {
     const loop = index.match(rule.proxyDomain, rule.proxyPath);
-    if (loop !== undefined) {
-      issues.push({
-        path: proxyAt(rule),
-        message: `${show(rule.proxy)} is itself matched by registries[${JSON.stringify(loop.rule.key)}]: rewritten images would be rewritten again`,
-      });
-    }
-    const prefix = [rule.proxyDomain, ...rule.proxyPath].join('/');
-    const owner = proxyOwner.get(prefix);
-    if (owner !== undefined && tableKey(owner) !== tableKey(rule)) {
-      issues.push({
-        path: proxyAt(rule),
-        message: `${show(rule.proxy)} is also the proxy of registries[${JSON.stringify(owner.key)}]: images of two registries would collide in one cache`,
-      });
-    }
-    proxyOwner.set(prefix, owner ?? rule);
-  }
-  return issues;
+    const loops =
+      loop === undefined
+        ? []
+        : [
+            {
+              path: proxyAt(rule),
+              message: `${show(rule.proxy)} is itself matched by registries[${JSON.stringify(loop.rule.key)}]: rewritten images would be rewritten again`,
+            },
+          ];
+    return [...loops, ...rules.slice(0, i).flatMap((earlier) => clashWith(rule, earlier, proxyAt(rule)))];
+  });
 }
