@@ -20,7 +20,8 @@ export class AttemptTimeoutError extends Error {
 /**
  * Runs `work` for at most `boundMs` of running time. Never rejects: success or failure is the Result, and a
  * failure after the bound is an {@link AttemptTimeoutError}. `work` must honour its signal (stop and reject when
- * it is aborted), so that nothing of it is left running when the attempt's Result is returned.
+ * it is aborted), so that nothing of it is left running when the attempt's Result is returned. The signal's
+ * `reason` is that error: `work` may set its `cause` in an abort listener to say what it was waiting on.
  */
 export async function attemptWithin<T>(
   boundMs: number,

@@ -56,6 +56,8 @@ export function createConfiguredMappingsSource(
         durationMs,
         errorName: error.name,
         error: error.message,
+        // What a timed-out attempt was waiting on (the SDK's last failed call), when it says.
+        cause: error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined,
       });
     },
   });

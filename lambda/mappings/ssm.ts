@@ -37,21 +37,45 @@ export class ParameterValueError extends Error {
   override readonly name = 'ParameterValueError';
 }
 
-/** Reads one parameter's value. Errors are the SDK's (`ParameterNotFound`, throttling, timeouts…). */
+/**
+ * Reads one parameter's value. Errors are the SDK's (`ParameterNotFound`, throttling, timeouts…). When `signal`
+ * aborts while the SDK waits to retry a failed call, the failure it retries becomes the abort reason's `cause`:
+ * a refresh cut off at its bound then still says why (a throttled call is retried after at least 0.5 s).
+ */
 export async function getParameterValue(
   client: SSMClient,
   name: string,
   options: { withDecryption?: boolean; signal?: AbortSignal } = {},
 ): Promise<string> {
-  const output = await client.send(
-    new GetParameterCommand({ Name: name, WithDecryption: options.withDecryption }),
-    {
-      abortSignal: options.signal,
+  const command = new GetParameterCommand({ Name: name, WithDecryption: options.withDecryption });
+  let lastCallError: unknown;
+  // Inside the SDK's retry loop (retries sit at finalizeRequest, priority high), outside deserialization.
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        lastCallError = error;
+        throw error;
+      }
     },
+    { step: 'finalizeRequest', priority: 'low', name: 'rememberCallError' },
   );
-  const value = output.Parameter?.Value;
-  if (value === undefined) throw new ParameterValueError(`SSM parameter ${name} has no value`);
-  return value;
+  const { signal } = options;
+  const explain = () => {
+    if (lastCallError !== undefined && signal?.reason instanceof Error && signal.reason.cause === undefined) {
+      signal.reason.cause = lastCallError;
+    }
+  };
+  signal?.addEventListener('abort', explain, { once: true });
+  try {
+    const output = await client.send(command, { abortSignal: signal });
+    const value = output.Parameter?.Value;
+    if (value === undefined) throw new ParameterValueError(`SSM parameter ${name} has no value`);
+    return value;
+  } finally {
+    signal?.removeEventListener('abort', explain);
+  }
 }
 
 /** A loader for {@link createMappingsSource}: the mappings parameter's text. */

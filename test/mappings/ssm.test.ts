@@ -1,5 +1,6 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOAD_BOUNDS } from '../../lambda/constants.ts';
 import { type Mappings, parseMappingsJson } from '../../lambda/mappings/parse.ts';
 import { createMappingsSource, type LoadFailureKind } from '../../lambda/mappings/source.ts';
 import { createSsmClient, createSsmLoader, getParameterValue } from '../../lambda/mappings/ssm.ts';
@@ -16,20 +17,26 @@ afterAll(() => ssm.close());
 beforeEach(() => ssm.reset());
 
 /** A mappings source over the real SDK client and the local server, with a clock the test moves. */
-function sourceOverSsm(loadTimeoutMs = 2_000) {
+function sourceOverSsm(loadTimeoutMs = 2_000, refreshWaitMs = loadTimeoutMs) {
   let clock = 0;
-  const failures: { kind: LoadFailureKind; name: string; message: string }[] = [];
+  const failures: { kind: LoadFailureKind; name: string; message: string; cause?: string }[] = [];
   const client = createSsmClient(localAwsConfig(ssm.endpoint));
   const source = createMappingsSource<Mappings>({
     load: createSsmLoader({ parameterName: NAME, client }),
     parse: parseMappingsJson,
     ttlMs: 60_000,
     loadTimeoutMs,
-    // The same bound for refreshes, so the SDK's own retry (after ≥0.5 s when throttled) is seen here.
-    refreshWaitMs: loadTimeoutMs,
+    // By default the same bound for refreshes, so the SDK's own retry (after ≥0.5 s when throttled) is seen here.
+    refreshWaitMs,
     retryAfterMs: 0,
     now: () => clock,
-    onLoadFailure: ({ error, kind }) => failures.push({ kind, name: error.name, message: error.message }),
+    onLoadFailure: ({ error, kind }) =>
+      failures.push({
+        kind,
+        name: error.name,
+        message: error.message,
+        ...(error.cause instanceof Error ? { cause: error.cause.name } : {}),
+      }),
   });
   /** Moves past the TTL and waits for the refresh a request starts. */
   const refresh = async () => {
@@ -94,6 +101,21 @@ describe('mappings from SSM through the AWS SDK (local SSM endpoint)', () => {
     expect(proxyOf(source.peek().value)).toBe('a.example.com/hub');
     expect(source.peek().stale).toBe(true);
     expect(failures).toMatchObject([{ kind: 'fetch', name: errorName }]);
+  });
+
+  it('a throttled refresh cut off at the 300 ms bound still names the throttle (as the cause of the timeout)', async () => {
+    ssm.parameters.set(NAME, doc('a.example.com/hub'));
+    const { source, failures, refresh } = sourceOverSsm(2_000, LOAD_BOUNDS.mappingsRefreshWaitMs);
+    await source.current();
+    ssm.fail({ kind: 'throttle' }, { kind: 'throttle' });
+    await refresh();
+    expect(proxyOf(source.peek().value)).toBe('a.example.com/hub');
+    expect(failures).toHaveLength(1);
+    // The SDK retries a throttle after a random 0-1 s: cut off at the bound (timeout, cause named) or not.
+    const failure = failures[0];
+    if (failure?.kind === 'timeout')
+      expect(failure).toMatchObject({ name: 'AttemptTimeoutError', cause: 'ThrottlingException' });
+    else expect(failure).toMatchObject({ kind: 'fetch', name: 'ThrottlingException' });
   });
 
   it('abandons a response slower than the budget: the request is answered without mappings, not held', async () => {
