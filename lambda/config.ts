@@ -28,9 +28,6 @@ export const ENV = {
   maxBodyBytes: 'MAX_BODY_BYTES',
 } as const;
 
-// Temporary re-export for modules not yet pointed at constants.ts (dependencies.ts, owned by the lifecycle work).
-export { DEFAULTS, type ValidateMode } from './constants.ts';
-
 /** The parsed configuration. */
 export interface WebhookConfig {
   readonly mappingsParameter: string | undefined;

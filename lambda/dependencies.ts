@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { attemptWithin } from './bounded-attempt.ts';
-import { ConfigError, DEFAULTS, readConfig, type WebhookConfig } from './config.ts';
-import { LOAD_BOUNDS, SECRETS_MANAGER_REFERENCE } from './constants.ts';
+import { ConfigError, readConfig, type WebhookConfig } from './config.ts';
+import { DEFAULTS, LOAD_BOUNDS, SECRETS_MANAGER_REFERENCE } from './constants.ts';
 import { createConfiguredProxyHealth } from './health/config.ts';
 import { type Mappings, parseMappingsJson } from './mappings/parse.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
