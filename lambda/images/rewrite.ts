@@ -9,9 +9,12 @@
  * 4. `rewritten`: the most specific `registries` key matches; the matched prefix (registry, plus the key's
  *    path prefix) is replaced by the proxy prefix; the rest of the path, the tag and the digest are kept
  *    exactly. No `:latest` is added: an untagged image stays untagged.
- * 5. `unmapped`: valid, but no key covers it.
+ * 5. `unmapped`: valid, but no key covers it. Also when the rewritten name would not fit every runtime's
+ *    grammar (255 characters for domain and path together), and for Docker Hub's names in another case, which
+ *    runtimes do not read as Docker Hub and no key can name (`docker-hub.ts`).
  */
 import type { ImageDecision } from './decision.ts';
+import { isDockerHubInAnotherCase } from './docker-hub.ts';
 import { formatReference, NAME_TOTAL_LENGTH_MAX, parseNormalizedReference } from './reference.ts';
 
 /**
@@ -51,6 +54,10 @@ export function decideImage(input: string, mappings: RewriteRules): ImageDecisio
   const reference = parsed.value;
   const normalized = formatReference(reference);
   const path = reference.path.split('/');
+  if (isDockerHubInAnotherCase(reference.domain)) {
+    const reason = `${JSON.stringify(reference.domain)} is not Docker Hub to container runtimes, which read Docker Hub's names only in lowercase; no mapping applies (write ${JSON.stringify(reference.domain.toLowerCase())})`;
+    return { kind: 'unmapped', input, image: input, normalized, reason };
+  }
 
   const proxy = mappings.proxiedBy(reference.domain, path);
   if (proxy !== undefined)
@@ -73,15 +80,18 @@ export function decideImage(input: string, mappings: RewriteRules): ImageDecisio
       reason: `registries[${JSON.stringify(rule.key)}] leaves no repository path under ${JSON.stringify(rule.proxy)}`,
     };
   }
-  const image = formatReference({ ...reference, domain: rule.proxyDomain, path: newPath.join('/') });
-  if (newPath.join('/').length > NAME_TOTAL_LENGTH_MAX) {
+  const name = `${rule.proxyDomain}/${newPath.join('/')}`;
+  // Input follows distribution/reference v0.6 (255 for the path alone), but containerd's parser and
+  // distribution/reference before v0.6 count domain and path together: a rewritten name must fit both.
+  if (name.length > NAME_TOTAL_LENGTH_MAX) {
     return {
       kind: 'unmapped',
       input,
       image: input,
       normalized,
-      reason: `rewriting under ${JSON.stringify(rule.proxy)} makes the repository name longer than ${NAME_TOTAL_LENGTH_MAX} characters`,
+      reason: `rewriting under ${JSON.stringify(rule.proxy)} makes the name (domain and path) longer than ${NAME_TOTAL_LENGTH_MAX} characters, which containerd rejects`,
     };
   }
+  const image = formatReference({ ...reference, domain: rule.proxyDomain, path: newPath.join('/') });
   return { kind: 'rewritten', input, image, normalized, rule: rule.key, pullSecret: rule.pullSecret };
 }

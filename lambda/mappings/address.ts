@@ -4,7 +4,7 @@
  * Hosts are lowercased and Docker Hub's spellings folded (`images/docker-hub.ts`), so that keys compare with
  * the domains of normalized references.
  */
-import { foldDockerHub } from '../images/docker-hub.ts';
+import { foldDockerHub, isDockerHubInAnotherCase } from '../images/docker-hub.ts';
 import { anchoredPathRegexp } from '../images/reference.ts';
 import { err, ok, type Result } from '../result.ts';
 import { show } from './issues.ts';
@@ -101,7 +101,14 @@ export function parseAddress(text: string, kind: AddressKind): Result<Address, s
   if (text === '' || /\s/.test(text) || text.includes('://')) return bad('');
   const slash = text.indexOf('/');
   const pathText = slash === -1 ? '' : text.slice(slash + 1);
-  const { host, port, labels } = domainParts(slash === -1 ? text : text.slice(0, slash));
+  const written = slash === -1 ? text : text.slice(0, slash);
+  if (isDockerHubInAnotherCase(written)) {
+    const lower = show(written.toLowerCase());
+    return bad(
+      ` (Docker Hub's names are lowercase: runtimes read ${show(written)} as another registry; write ${lower})`,
+    );
+  }
+  const { host, port, labels } = domainParts(written);
   if (port !== undefined && (!PORT.test(port) || Number(port) > 65535))
     return bad(` (bad port ${show(port)})`);
   const checked = labels.length === 0 ? { wildcard: false } : checkLabels(labels, kind);

@@ -113,6 +113,22 @@ function collect<T>(compiled: readonly Compiled<T>[], issues: MappingsIssue[]): 
   });
 }
 
+/**
+ * The `registries` keys as given, in order. Taken from the input, not from zod's output: a record built by
+ * assignment loses `__proto__` (it sets the prototype), and every key must be validated like any other.
+ */
+function registryKeys(value: unknown): string[] {
+  const registries = (value as { registries?: unknown }).registries;
+  return typeof registries === 'object' && registries !== null ? Object.keys(registries) : [];
+}
+
+/** The issue of a key that cannot be carried into the document (`__proto__`): never silently dropped. */
+function lostKey(key: string): Compiled<RegistryRule> {
+  const parsed = parseAddress(key, REGISTRY_KEY);
+  const message = parsed.ok ? 'cannot be used as a key' : `key ${parsed.error}`;
+  return { issues: [{ path: jsonPath(['registries', key]), message }] };
+}
+
 /** Validates and compiles a mappings document (already parsed from JSON). Never throws. */
 export function parseMappings(value: unknown): MappingsParseResult {
   const shape = documentSchema.safeParse(value, { reportInput: true });
@@ -120,9 +136,11 @@ export function parseMappings(value: unknown): MappingsParseResult {
   const document = shape.data;
   const issues: MappingsIssue[] = [];
   const seen = new Map<string, string>();
-  const entries = Object.entries(document.registries);
   const rules = collect(
-    entries.map(([key, entry]) => compileRegistry(key, entry, document, seen)),
+    registryKeys(value).map((key) => {
+      const entry = Object.hasOwn(document.registries, key) ? document.registries[key] : undefined;
+      return entry === undefined ? lostKey(key) : compileRegistry(key, entry, document, seen);
+    }),
     issues,
   );
   issues.push(...checkSecret('pullSecret', document.pullSecret));

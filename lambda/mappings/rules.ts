@@ -3,7 +3,7 @@
  * most specific registry rule for a repository, the ignore pattern covering it, the proxy it is already under —
  * plus the checks that keep rules from feeding each other (loops, two registries in one cache).
  */
-import { foldDockerHub } from '../images/docker-hub.ts';
+import { foldDockerHub, isDockerHubInAnotherCase } from '../images/docker-hub.ts';
 import { domainParts } from './address.ts';
 import { type MappingsIssue, show } from './issues.ts';
 
@@ -112,7 +112,13 @@ export function indexRules(rules: readonly RegistryRule[], ignore: readonly Igno
   };
   const ignored = (domain: string, path: readonly string[]): IgnoreRule | undefined =>
     ignore.find((rule) => matchesIgnore(rule, domain, path));
-  return { match, ignored, proxiedBy };
+  // Docker Hub's names in another case are a registry of their own to container runtimes, which no key, ignore
+  // pattern or proxy can name (keys are case-insensitive and spell Docker Hub in lowercase): nothing applies.
+  const unless =
+    <T>(lookup: (domain: string, path: readonly string[]) => T | undefined) =>
+    (domain: string, path: readonly string[]): T | undefined =>
+      isDockerHubInAnotherCase(domain) ? undefined : lookup(domain, path);
+  return { match: unless(match), ignored: unless(ignored), proxiedBy: unless(proxiedBy) };
 }
 
 /** Whether `outer`'s key covers every image of `inner`'s key (same or wider host, shorter or equal path). */

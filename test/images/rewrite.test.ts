@@ -79,6 +79,42 @@ describe('decideImage', () => {
     expect(describeDecision(decision)).toMatch(/longer than 255 characters/);
   });
 
+  it.each([
+    [232, 'rewritten'],
+    [233, 'rewritten'],
+    [234, 'unmapped'],
+    [240, 'unmapped'],
+  ])(
+    'counts the domain in the 255-character limit of a rewritten name (%i-character path)',
+    (length, kind) => {
+      // Prepare: input within distribution/reference v0.6's rule (path only); the rewrite adds
+      // "harbor.example.com/ex/" (22 characters) to the name, which containerd counts whole.
+      const wide = compile({ version: 1, registries: { 'example.com': 'harbor.example.com/ex' } });
+      const input = `example.com/${'a'.repeat(length)}:1`;
+
+      // Act
+      const decision = decideImage(input, wide);
+
+      // Assess
+      expect(decision.kind).toBe(kind);
+      if (kind === 'rewritten') expect(decision.image).toBe(`harbor.example.com/ex/${'a'.repeat(length)}:1`);
+      else expect(describeDecision(decision)).toMatch(/name \(domain and path\) longer than 255 characters/);
+    },
+  );
+
+  it('never rewrites to a name over 255 characters, domain included', () => {
+    fc.assert(
+      fc.property(validReference, fc.integer({ min: 200, max: 260 }), (input, pad) => {
+        const long = `ghcr.io/${'p'.repeat(pad)}/${input.replace(/^[^/]*\//, '')}`;
+        const decision = decideImage(long, mappings);
+        if (decision.kind !== 'rewritten') return;
+        const name = decision.image.replace(/(:[\w][\w.-]*)?(@[a-z0-9]+:[a-f0-9]+)?$/, '');
+        expect(name.length).toBeLessThanOrEqual(255);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('leaves an image unmapped when a host-only proxy would receive an empty path', () => {
     const decision = decideImage('none/image:1', mappings);
     expect(decision).toMatchObject({ kind: 'unmapped', image: 'none/image:1' });
