@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS, VALIDATE_MODES, type ValidateMode, WEBHOOK_TIMEOUT_RANGE } from '../lambda/constants.ts';
+import { ECR_CACHE_OPTIONS } from './ecr-cache-options.ts';
 
 /** Thrown by {@link readDeploymentOptions} for a context value it cannot use. */
 export class ContextError extends Error {
@@ -234,6 +235,7 @@ export const OPTIONS = {
     fallback: 2000,
     parse: (n, raw) => integer(n, raw, 50, 29_000),
   }),
+  ...ECR_CACHE_OPTIONS,
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;

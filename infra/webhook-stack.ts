@@ -3,6 +3,8 @@ import { Stack, type StackProps, aws_secretsmanager as secretsmanager, Validatio
 import type { Construct } from 'constructs';
 import type { DeploymentOptions } from './context.ts';
 import { defaultMappingsFile } from './context.ts';
+import type { EcrCache } from './ecr-cache.ts';
+import { addEcrCache, ecrCacheMappingsFile } from './ecr-cache-stack.ts';
 import { MappingsParameter } from './mappings-parameter.ts';
 import { Monitoring } from './monitoring.ts';
 import { addOutputs } from './outputs.ts';
@@ -24,6 +26,8 @@ export class WebhookStack extends Stack {
   readonly monitoring: Monitoring;
   readonly mappings: MappingsParameter;
   readonly pathTokenSecret?: secretsmanager.Secret;
+  /** The ECR pull-through cache, when `ecrCache` names upstreams. */
+  readonly ecrCache?: EcrCache;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, {
@@ -32,9 +36,11 @@ export class WebhookStack extends Stack {
       ...props,
     });
     const o = props.options;
-    const file = o.mappingsFile ?? defaultMappingsFile(PROJECT_ROOT);
+    const cacheOn = o.ecrCache.length > 0;
+    const given = o.mappingsFile ?? (cacheOn ? ecrCacheMappingsFile : defaultMappingsFile)(PROJECT_ROOT);
+    const file = isAbsolute(given) ? given : join(PROJECT_ROOT, given);
     this.mappings = new MappingsParameter(this, 'Mappings', {
-      file: isAbsolute(file) ? file : join(PROJECT_ROOT, file),
+      file,
       parameterName: o.mappingsParameterName,
     });
 
@@ -48,6 +54,7 @@ export class WebhookStack extends Stack {
       pathTokenSecret: this.pathTokenSecret,
       pathTokenSecretName,
     });
+    this.ecrCache = addEcrCache(this, o, { function: this.webhook.function, mappingsFile: file });
     this.webhookApi = new WebhookApi(this, 'Api', { ...o, handler: this.webhook.target });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       ...o,

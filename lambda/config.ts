@@ -26,6 +26,11 @@ export const ENV = {
   failClosed: 'FAIL_CLOSED',
   /** Largest request body accepted, in bytes; larger bodies get HTTP 413. */
   maxBodyBytes: 'MAX_BODY_BYTES',
+  /**
+   * The mappings document the stack generates for its ECR pull-through cache rules (JSON), combined with the
+   * loaded document at every load (`mappings/combine.ts`). Set by the stack only when `ecrCache` is on.
+   */
+  generatedMappings: 'GENERATED_MAPPINGS',
 } as const;
 
 /** The parsed configuration. */
@@ -38,6 +43,8 @@ export interface WebhookConfig {
   readonly validateMode: ValidateMode;
   readonly failClosed: boolean;
   readonly maxBodyBytes: number;
+  /** The generated mappings document (JSON text), or `undefined` when the stack generates none. */
+  readonly generatedMappings: string | undefined;
 }
 
 /** Thrown at cold start when an environment variable has a value the function cannot use. */
@@ -92,5 +99,6 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): W
     validateMode: oneOf(env, ENV.validateMode, VALIDATE_MODES, DEFAULTS.validateMode),
     failClosed: oneOf(env, ENV.failClosed, ['true', 'false'], String(DEFAULTS.failClosed)) === 'true',
     maxBodyBytes: positiveInteger(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
+    generatedMappings: nonEmpty(env[ENV.generatedMappings]),
   };
 }

@@ -6,10 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { attemptWithin } from './bounded-attempt.ts';
-import { ConfigError, readConfig, type WebhookConfig } from './config.ts';
+import { ConfigError, ENV, readConfig, type WebhookConfig } from './config.ts';
 import { DEFAULTS, LOAD_BOUNDS, SECRETS_MANAGER_REFERENCE } from './constants.ts';
 import { createConfiguredProxyHealth } from './health/config.ts';
-import { type Mappings, parseMappingsJson } from './mappings/parse.ts';
+import { createMappingsParser } from './mappings/combine.ts';
+import type { Mappings } from './mappings/parse.ts';
 import { createMappingsSource, type MappingsSource } from './mappings/source.ts';
 import { createSsmClient, createSsmLoader, getParameterValue } from './mappings/ssm.ts';
 import { count, createTelemetry, MetricName, type Telemetry } from './telemetry.ts';
@@ -33,9 +34,12 @@ export function createConfiguredMappingsSource(
   } else {
     throw new ConfigError('set MAPPINGS_PARAMETER (an SSM parameter name) or MAPPINGS_FILE (a path)');
   }
+  // With the stack's ECR cache, every load is the user's document combined with the generated one.
+  const parse = createMappingsParser(config.generatedMappings, describe);
+  if (!parse.ok) throw new ConfigError(`${ENV.generatedMappings} is invalid:\n${parse.error.message}`);
   return createMappingsSource<Mappings>({
     load,
-    parse: parseMappingsJson,
+    parse: parse.value,
     ttlMs: config.mappingsTtlSeconds * 1000,
     loadTimeoutMs: DEFAULTS.mappingsLoadTimeoutMs,
     onLoaded: ({ value, previous, durationMs }) =>

@@ -12,12 +12,13 @@ import { UsageError } from './errors.ts';
 import type { CliIo, Command } from './io.ts';
 import { readStackOutputs } from './stack-outputs.ts';
 
-const USAGE = `usage: docker-proxy-webhook mappings <validate|diff|push|get> [options] [FILE]
+const USAGE = `usage: docker-proxy-webhook mappings <validate|diff|push|get|render> [options] [FILE]
 
   validate FILE     validate a mappings document exactly as the webhook does (exit 0, or 2 with every fault)
   diff FILE         validate, then show the difference from the document in SSM (exit 0 equal, 1 different)
   push FILE         validate, show the difference, then write the document to SSM (overwrite)
   get               print the document in SSM
+  render            print your document combined with the ECR cache's generated one (see render --help)
 
   --parameter NAME  the SSM parameter (default: --outputs' MappingsParameterName, else ${DEFAULTS.mappingsParameterName})
   --outputs FILE    stack outputs from npx cdk deploy --outputs-file FILE
@@ -161,6 +162,8 @@ async function push(client: SSMClient, parameter: string, local: LocalDocument, 
 
 /** `docker-proxy-webhook mappings`: see {@link USAGE}. */
 export const mappings: Command = async (argv, io) => {
+  // render has its own options (the cache's generated document): its own module.
+  if (argv[0] === 'render') return (await import('./render.ts')).render(argv.slice(1), io);
   const args = parseCommandArgs(
     'mappings',
     USAGE,

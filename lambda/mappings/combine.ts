@@ -15,8 +15,13 @@
  *
  * A rejected combination is a rejected document: the function keeps serving the last good mappings.
  */
+
+import { ok, type Result } from '../result.ts';
 import { jsonPath, type MappingsIssue, MappingsValidationError } from './issues.ts';
-import { type Mappings, type MappingsParseResult, parseMappings } from './parse.ts';
+import { type Mappings, type MappingsParseResult, parseMappings, parseMappingsJson } from './parse.ts';
+
+/** How messages name the document the stack generates for its cache rules. */
+export const GENERATED_SOURCE = 'the mappings generated for the ECR pull-through cache (ecrCache)';
 
 /** A document and where it came from, for messages (`SSM parameter /x`, `mappings.json`). */
 export interface SourcedDocument {
@@ -130,4 +135,20 @@ export function combineMappingsJson(
     return invalid([{ path: '', message: `in ${userSource}: not valid JSON: ${(error as Error).message}` }]);
   }
   return combineMappings({ source: userSource, value }, generated);
+}
+
+/**
+ * The parser of loaded documents: plain {@link parseMappingsJson} without a generated document, else
+ * {@link combineMappingsJson} with it. The generated document (JSON text, checked here once, at cold start) is
+ * the stack's: a bad one is a deployment fault, returned as the error.
+ */
+export function createMappingsParser(
+  generatedText: string | undefined,
+  userSource: string,
+): Result<(text: string) => MappingsParseResult, MappingsValidationError> {
+  if (generatedText === undefined) return ok(parseMappingsJson);
+  const generated = parseMappingsJson(generatedText);
+  if (!generated.ok) return generated;
+  const value = generated.value.document;
+  return ok((text: string) => combineMappingsJson(text, userSource, { source: GENERATED_SOURCE, value }));
 }

@@ -209,3 +209,10 @@ export function resolveEcrCacheRules(selection: EcrCacheSelection): EcrCacheRule
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, rules };
 }
+
+/** The stack outputs of the cache, read back by `docker-proxy-webhook mappings render`. */
+export const ECR_CACHE_OUTPUT = {
+  nodePullPolicyArn: 'NodePullPolicyArn',
+  registry: 'EcrCacheRegistry',
+  mappings: 'EcrCacheMappings',
+} as const;
