@@ -116,7 +116,7 @@ export function mutateReview(
   decisions.forEach((entry, i) => {
     const { decision } = entry;
     if (decision.kind === 'rewritten') {
-      rewrites.push(`${containerLabel(entry.list, entry.container)}: ${decision.input} -> ${decision.image}`);
+      rewrites.push(describeContainer(entry, 'change'));
     }
     // In observe mode nothing is rewritten, so a pull secret the proxy would need is no one's concern.
     const leftForSecret = entry !== decided.decisions[i];

@@ -124,6 +124,8 @@ export function containerLabel(list: ContainerList, name: string): string {
  * A container's decision in one of the describer's forms, prefixed with the container (`init:migrate: …`):
  * the warnings and denial entries `/mutate` and `/validate` write. `undefined` when the form says nothing.
  */
+export function describeContainer(entry: ContainerDecision, form: 'line' | 'reason' | 'change'): string;
+export function describeContainer(entry: ContainerDecision, form: DescriptionForm): string | undefined;
 export function describeContainer(entry: ContainerDecision, form: DescriptionForm): string | undefined {
   const text = describeDecision(entry.decision, form);
   return text === undefined ? undefined : `${containerLabel(entry.list, entry.container)}: ${text}`;

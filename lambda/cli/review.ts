@@ -7,6 +7,7 @@ import { type AdmissionReview, decodeAdmissionReview } from '../admission/review
 import { validateReview } from '../admission/validate.ts';
 import { DEFAULTS, VALIDATE_MODES, type ValidateMode } from '../constants.ts';
 import { decideWithHealth } from '../health/review-health.ts';
+import { describeDecision } from '../images/describe.ts';
 import { decideImage } from '../images/rewrite.ts';
 import { healthPolicies } from '../mappings/health-policy.ts';
 import { toError } from '../result.ts';
@@ -32,8 +33,7 @@ ${HEALTH_USAGE}
 function summarize(outcome: ReviewOutcome, io: CliIo): void {
   if (outcome.skipped !== undefined) io.stderr.write(`skipped: ${outcome.skipped}\n`);
   for (const { list, container, decision } of outcome.decisions) {
-    const target = decision.image === decision.input ? '' : ` -> ${decision.image}`;
-    io.stderr.write(`${list}/${container}: ${decision.kind} ${decision.input}${target}\n`);
+    io.stderr.write(`${list}/${container}: ${decision.kind} ${describeDecision(decision, 'change')}\n`);
   }
 }
 

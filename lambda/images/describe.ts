@@ -9,18 +9,20 @@ import type { DecisionKind, ImageDecision } from './decision.ts';
  * Which text to write:
  * - `line`: one line for humans (`nginx:1.27 → harbor.example.com/dockerhub/library/nginx:1.27 (…)`);
  * - `reason`: why the decision is what it is, in a few words (the command line's `reason`);
+ * - `change`: what happens to the image: `nginx:1.27 -> harbor.example.com/…/nginx:1.27`, or the image alone
+ *   when it stays (the `review` command's lines, the `images-rewritten` audit annotation);
  * - `problem`: the warning for an image that has no proxy to go through (unmapped, invalid); else none;
  * - `unproxied`: the `/validate` warning for an image not pulled through a proxy (a problem, or a mapped image
  *   left as it was); else none;
  * - `violation`: the `/validate` denial's entry for the same images; else none.
  */
-export type DescriptionForm = 'line' | 'reason' | 'problem' | 'unproxied' | 'violation';
+export type DescriptionForm = 'line' | 'reason' | 'change' | 'problem' | 'unproxied' | 'violation';
 
 type Of<K extends DecisionKind> = Extract<ImageDecision, { kind: K }>;
 
 /** Each kind's wording, one row per kind; a missing form means "nothing to say" (`undefined`). */
 type Wording<D> = { readonly line: (d: D) => string; readonly reason: (d: D) => string } & {
-  readonly [F in Exclude<DescriptionForm, 'line' | 'reason'>]?: (d: D) => string;
+  readonly [F in Exclude<DescriptionForm, 'line' | 'reason' | 'change'>]?: (d: D) => string;
 };
 
 const rule = (key: string): string => `registries[${JSON.stringify(key)}]`;
@@ -65,13 +67,16 @@ const WORDING: { readonly [K in DecisionKind]: Wording<Of<K>> } = {
 };
 
 /** Describes one decision in the given form (default `line`); see {@link DescriptionForm}. */
-export function describeDecision(decision: ImageDecision, form?: 'line' | 'reason'): string;
+export function describeDecision(decision: ImageDecision, form?: 'line' | 'reason' | 'change'): string;
 export function describeDecision(decision: ImageDecision, form: DescriptionForm): string | undefined;
 export function describeDecision(
   decision: ImageDecision,
   form: DescriptionForm = 'line',
 ): string | undefined {
   const wording = WORDING[decision.kind] as Wording<ImageDecision>;
+  if (form === 'change') {
+    return decision.image === decision.input ? decision.input : `${decision.input} -> ${decision.image}`;
+  }
   if (form === 'unproxied') return (wording.unproxied ?? wording.problem)?.(decision);
   return wording[form]?.(decision);
 }
