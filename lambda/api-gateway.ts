@@ -55,7 +55,7 @@ function json(statusCode: number, value: unknown, headers: Record<string, string
 }
 
 /** An HTTP error answered before a review's uid is known: a JSON `{ "message" }`. */
-export const httpError = (
+const httpError = (
   statusCode: number,
   message: string,
   headers?: Record<string, string>,

@@ -1,3 +1,4 @@
+/** `npx docker-proxy-webhook`: the command table and `main`. */
 import { HelpRequested, UsageError } from './errors.ts';
 import { type CliIo, type Command, EXIT_USAGE, processIo } from './io.ts';
 

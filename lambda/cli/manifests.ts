@@ -1,3 +1,4 @@
+/** `docker-proxy-webhook manifests`: the webhook configurations for `kubectl apply`, from the stack outputs or a URL. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {

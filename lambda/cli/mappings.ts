@@ -1,3 +1,4 @@
+/** `docker-proxy-webhook mappings`: validate a mappings document, diff or push it to SSM, print or render it. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SSMClient } from '@aws-sdk/client-ssm';

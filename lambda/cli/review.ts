@@ -1,3 +1,4 @@
+/** `docker-proxy-webhook review`: the webhook's own admission code on an AdmissionReview file. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import fastJsonPatch from 'fast-json-patch';

@@ -1,3 +1,4 @@
+/** `docker-proxy-webhook rewrite`: what the webhook decides for image references. */
 import type { ImageDecision } from '../images/decision.ts';
 import { describeDecision } from '../images/describe.ts';
 import { applyHealth, proxiesToCheck } from '../images/proxy-health.ts';

@@ -16,7 +16,7 @@
  * A rejected combination is a rejected document: the function keeps serving the last good mappings.
  */
 
-import { ok, type Result } from '../result.ts';
+import { err, ok, type Result } from '../result.ts';
 import { jsonPath, type MappingsIssue, MappingsValidationError } from './issues.ts';
 import { type Mappings, type MappingsParseResult, parseMappings, parseMappingsJson } from './parse.ts';
 
@@ -29,10 +29,8 @@ export interface SourcedDocument {
   readonly value: unknown;
 }
 
-const invalid = (issues: MappingsIssue[]): MappingsParseResult => ({
-  ok: false,
-  error: new MappingsValidationError(issues),
-});
+const invalid = (issues: MappingsIssue[], options?: ErrorOptions): MappingsParseResult =>
+  err(new MappingsValidationError(issues, options));
 
 /** `docker.io/library` → `{ domain: 'docker.io', path: ['library'] }`, for a key without a wildcard. */
 function splitKey(normalizedKey: string): { domain: string; path: string[] } {
@@ -132,7 +130,8 @@ export function combineMappingsJson(
   try {
     value = JSON.parse(userText);
   } catch (error) {
-    return invalid([{ path: '', message: `in ${userSource}: not valid JSON: ${(error as Error).message}` }]);
+    const message = `in ${userSource}: not valid JSON: ${(error as Error).message}`;
+    return invalid([{ path: '', message }], { cause: error });
   }
   return combineMappings({ source: userSource, value }, generated);
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { err } from '../result.ts';
 import { type MappingsParseResult, MappingsValidationError, parseMappingsJson } from './parse.ts';
 
 /** The example shipped at the repository root. */
@@ -28,10 +29,11 @@ export async function loadMappingsFile(path: string): Promise<MappingsParseResul
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    return {
-      ok: false,
-      error: new MappingsValidationError([{ path: '', message: `cannot read ${path}: ${reason}` }]),
-    };
+    return err(
+      new MappingsValidationError([{ path: '', message: `cannot read ${path}: ${reason}` }], {
+        cause: error,
+      }),
+    );
   }
   return parseMappingsJson(text);
 }

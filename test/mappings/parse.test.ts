@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_MAPPINGS_PATH } from '../../lambda/mappings/file.ts';
+import { EXAMPLE_MAPPINGS_PATH, loadMappingsFile } from '../../lambda/mappings/file.ts';
 import { parseMappings, parseMappingsJson } from '../../lambda/mappings/parse.ts';
 import { SCHEMA_PATH, schemaText } from '../../lambda/mappings/write-schema.ts';
 import { loadFixture, loadFixtureDir } from '../helpers/fixtures.ts';
@@ -21,6 +21,13 @@ describe('parseMappings rejects', () => {
     if (result.ok) return;
     expect(result.error.message.split('\n')).toEqual(c.errors);
     expect(result.error.issues).toHaveLength(c.errors.length);
+  });
+
+  it('keeps the lower error as cause: the JSON syntax error, the unreadable file', async () => {
+    const syntax = parseMappingsJson('{"version": 1,');
+    const unreadable = await loadMappingsFile('/nonexistent/mappings.json');
+    expect(!syntax.ok && syntax.error.cause).toBeInstanceOf(SyntaxError);
+    expect(!unreadable.ok && unreadable.error.cause).toMatchObject({ code: 'ENOENT' });
   });
 
   it('reports a JSON syntax error as a fault of the whole document', () => {
