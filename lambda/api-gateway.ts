@@ -55,11 +55,8 @@ function json(statusCode: number, value: unknown, headers: Record<string, string
 }
 
 /** An HTTP error answered before a review's uid is known: a JSON `{ "message" }`. */
-const httpError = (
-  statusCode: number,
-  message: string,
-  headers?: Record<string, string>,
-): ApiGatewayResult => json(statusCode, { message }, headers);
+const httpError = (statusCode: number, message: string, headers?: Record<string, string>): ApiGatewayResult =>
+  json(statusCode, { message }, headers);
 
 function isV2(event: ApiGatewayEvent): event is APIGatewayProxyEventV2 {
   return (event as APIGatewayProxyEventV2).version === '2.0';
