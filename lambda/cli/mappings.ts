@@ -173,6 +173,9 @@ export const mappings: Command = async (argv, io) => {
   );
   const { sub, file } = subcommandOf(args.positionals);
   const local = file === undefined ? undefined : await readDocument(sub, file, io);
+  if (local !== undefined && args.values.outputs !== undefined) {
+    await (await import('./render.ts')).checkAgainstCache(sub, args.values.outputs, local, io);
+  }
   if (sub === 'validate' && local !== undefined) {
     const m = local.mappings;
     io.stdout.write(

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { combineMappings, GENERATED_SOURCE } from '../mappings/combine.ts';
+import { combineMappings, combineMappingsJson, GENERATED_SOURCE } from '../mappings/combine.ts';
 import { ECR_CACHE_OUTPUT } from '../mappings/ecr-cache.ts';
 import { toError } from '../result.ts';
 import { parseCommandArgs } from './common.ts';
@@ -134,3 +134,35 @@ export const render: Command = async (argv, io) => {
   io.stdout.write(`${JSON.stringify(result.value.document, null, 2)}\n`);
   return 0;
 };
+
+/**
+ * For `mappings validate|diff|push --outputs`: when the stack runs an ECR cache, FILE must combine with the
+ * cache's generated document, as the function will combine them — so a conflicting document is refused here,
+ * before it reaches SSM (where the function would reject it and keep serving the last good one).
+ */
+export async function checkAgainstCache(
+  command: string,
+  outputsFile: string,
+  local: { readonly file: string; readonly text: string },
+  io: CliIo,
+): Promise<void> {
+  let generated: string | undefined;
+  try {
+    generated = ((await readStackOutputs(outputsFile, io.cwd)) as Record<string, string | undefined>)[
+      ECR_CACHE_OUTPUT.mappings
+    ];
+  } catch (error) {
+    throw new UsageError(`mappings ${command}: ${toError(error).message}`, { cause: error });
+  }
+  if (generated === undefined) return;
+  const result = combineMappingsJson(local.text, local.file, {
+    source: GENERATED_SOURCE,
+    value: JSON.parse(generated) as unknown,
+  });
+  if (!result.ok) {
+    throw new UsageError(
+      `mappings ${command}: ${local.file} conflicts with the stack's ECR pull-through cache:\n${result.error.message}`,
+      { cause: result.error },
+    );
+  }
+}

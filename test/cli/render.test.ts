@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app.ts';
+import { resolveIntrinsics } from '../../lambda/cli/render.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const ALL = {
@@ -27,6 +28,18 @@ const templateFile = join(dir, 'DockerProxyWebhook.template.json');
 const { stack } = createApp({ context: { 'aws:cdk:bundling-stacks': [], ...ALL } });
 const template = Template.fromStack(stack).toJSON();
 writeFileSync(templateFile, JSON.stringify(template));
+
+/** What `cdk deploy --outputs-file` writes: the output as CloudFormation resolves it in 123456789012, eu-west-1. */
+function writeDeployedOutputs(name: string): void {
+  const value = resolveIntrinsics(template.Outputs.EcrCacheMappings.Value, {
+    account: '123456789012',
+    region: 'eu-west-1',
+  });
+  writeFileSync(
+    join(dir, name),
+    JSON.stringify({ DockerProxyWebhook: { MutateUrl: 'https://x/mutate', EcrCacheMappings: value } }),
+  );
+}
 
 /** [image, what rewrite prints after the arrow]. */
 const IMAGES: [string, string][] = [
@@ -73,15 +86,7 @@ describe('mappings render, then rewrite with the result', () => {
 
   it('from the deploy outputs, with the user document beside it', async () => {
     // Prepare: what cdk deploy --outputs-file writes (the output resolved by CloudFormation).
-    const { resolveIntrinsics } = await import('../../lambda/cli/render.ts');
-    const value = resolveIntrinsics(template.Outputs.EcrCacheMappings.Value, {
-      account: '123456789012',
-      region: 'eu-west-1',
-    });
-    writeFileSync(
-      join(dir, 'outputs.json'),
-      JSON.stringify({ DockerProxyWebhook: { MutateUrl: 'https://x/mutate', EcrCacheMappings: value } }),
-    );
+    writeDeployedOutputs('outputs.json');
     writeFileSync(
       join(dir, 'user.json'),
       JSON.stringify({ version: 1, mode: 'observe', registries: { 'gcr.io': 'harbor.example.com/gcr' } }),
@@ -139,4 +144,33 @@ describe.skipIf(!cfnLint)('cfn-lint', () => {
     // Bit 2 is errors; warnings (4) and informational findings (8) are allowed.
     expect(code & 2).toBe(0);
   }, 120_000);
+});
+
+describe('mappings validate/diff/push --outputs with the cache', () => {
+  it('refuses a document that conflicts with the cache, before any SSM call; accepts one that combines', async () => {
+    // Prepare: the outputs of a deployed stack with the cache.
+    writeDeployedOutputs('deployed.json');
+    writeFileSync(
+      join(dir, 'hub.json'),
+      JSON.stringify({ version: 1, registries: { 'docker.io': 'harbor.example.com/hub' } }),
+    );
+    writeFileSync(
+      join(dir, 'gcr.json'),
+      JSON.stringify({ version: 1, registries: { 'gcr.io': 'harbor.example.com/gcr' } }),
+    );
+
+    // Act
+    const pushed = await runCli(['mappings', 'push', 'hub.json', '--outputs', 'deployed.json'], { cwd: dir });
+    const validated = await runCli(['mappings', 'validate', 'gcr.json', '--outputs', 'deployed.json'], {
+      cwd: dir,
+    });
+
+    // Assess
+    expect(pushed.code).toBe(2);
+    expect(pushed.stdout).toBe('');
+    expect(pushed.stderr).toMatch(
+      /^mappings push: \S*hub\.json conflicts with the stack's ECR pull-through cache:\nregistries\["docker\.io"\]: in \S*hub\.json: same registry as registries\["docker\.io"\]/,
+    );
+    expect([validated.code, validated.stderr]).toEqual([0, '']);
+  });
 });
