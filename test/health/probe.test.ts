@@ -30,10 +30,13 @@ async function registry(answer: 200 | 401 | 503 | 'hang', bad = false): Promise<
   return started;
 }
 
+/** Cases where the registry answers get a roomy bound (a loaded CI machine can be slow to shake hands). */
+const ANSWER_WAIT_MS = 3_000;
+
 function health(overrides: Partial<ProxyHealthOptions> = {}) {
   return createProxyHealth({
     probe: createHttpsProbe({ ca: certs.trustedCa }),
-    waitMs: WAIT_MS,
+    waitMs: ANSWER_WAIT_MS,
     ...overrides,
   });
 }
@@ -47,7 +50,7 @@ describe('HTTPS probe of GET /v2/ against a fake registry', () => {
   ] as const)('$case', async ({ answer, state, detail }) => {
     // Prepare
     const fake = await registry(answer);
-    const proxies = health();
+    const proxies = health(answer === 'hang' ? { waitMs: WAIT_MS } : {});
     // Act
     const snapshot = await proxies.check([fake.host]);
     // Assess
@@ -76,7 +79,7 @@ describe('HTTPS probe of GET /v2/ against a fake registry', () => {
     // Prepare
     const hole = await startBlackHole();
     closers.push(hole.close);
-    const proxies = health();
+    const proxies = health({ waitMs: WAIT_MS });
     // Act: the black hole never answers, so returning at all is the bound at work.
     const started = performance.now();
     const snapshot = await proxies.check([hole.host]);
@@ -93,7 +96,7 @@ describe('HTTPS probe of GET /v2/ against a fake registry', () => {
     const down = await registry(503);
     const hole = await startBlackHole();
     closers.push(hole.close);
-    const proxies = health();
+    const proxies = health({ waitMs: WAIT_MS * 5 });
     const snapshot = await proxies.check([up.host, down.host, hole.host]);
     expect(Object.fromEntries(snapshot)).toEqual({
       [up.host]: 'up',
@@ -176,7 +179,7 @@ describe('the freeze (Lambda stops the process between invocations)', () => {
   it('nothing is left running behind a response: the black-holed probe socket is closed when check returns', async () => {
     const hole = await startBlackHole();
     closers.push(hole.close);
-    const proxies = health();
+    const proxies = health({ waitMs: WAIT_MS });
     await proxies.check([hole.host]);
     expect(proxies.inFlight).toBe(0);
     // The client side destroyed its socket: the black hole sees the connection close.

@@ -22,7 +22,8 @@ import {
 
 /** The webhook with health-checked proxies, against fake registries over real TLS on loopback. */
 
-const WAIT_MS = 200;
+// Roomy: a loaded machine can be slow to shake hands with the registries that do answer.
+const WAIT_MS = 1_500;
 let certs: TestCertificates;
 let registry: FakeRegistry;
 let hole: { host: string; close(): Promise<void> };
