@@ -24,13 +24,17 @@ export function webhookMetric(name: MetricName, statistic = 'Sum'): cloudwatch.M
   });
 }
 
-/** One alarm: construct id, metric, threshold, description; `>=` unless `comparison` says otherwise. */
+/**
+ * One alarm: construct id, metric, threshold, description; `>=` unless `comparison` says otherwise; missing
+ * data is not breaching unless `missingData` says otherwise.
+ */
 export interface AlarmSpec {
   readonly id: string;
   readonly metric: cloudwatch.IMetric;
   readonly threshold: number;
   readonly description: string;
   readonly comparison?: cloudwatch.ComparisonOperator;
+  readonly missingData?: cloudwatch.TreatMissingData;
 }
 
 /** What the alarm table is computed from. */
@@ -38,23 +42,37 @@ export interface AlarmSources {
   readonly function: lambda.IFunction;
   readonly api: apigateway.RestApi;
   readonly unmappedImagesThreshold: number;
+  readonly clientErrorsThreshold: number;
   readonly apiLatencyP99Ms: number;
-  readonly durationThresholdMs: number;
+  /** The Lambda timeout: the duration alarm fires before durations reach it. */
+  readonly lambdaTimeoutMs: number;
+  /** The WAF metric names, when WAF is on. */
+  readonly waf?: { readonly webAcl: string; readonly rule: string; readonly region: string };
+  /** Alarm when no review arrives for this many minutes. */
+  readonly noReviewsMinutes?: number;
 }
+
+/** The duration alarm's share of the Lambda timeout: durations are capped at the timeout, so alarm below it. */
+export const DURATION_ALARM_SHARE = 0.8;
 
 const sum = { period: FIVE_MINUTES, statistic: 'Sum' };
 const p99 = { period: FIVE_MINUTES, statistic: 'p99' };
 const ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
 
-/** The alarm table. */
+/** The alarm table: the ones every stack has, then the optional ones. */
 export function alarmSpecs(s: AlarmSources): AlarmSpec[] {
+  return [...baseAlarms(s), ...optionalAlarms(s)];
+}
+
+function baseAlarms(s: AlarmSources): AlarmSpec[] {
   const { function: fn, api } = s;
+  const durationMs = Math.round(s.lambdaTimeoutMs * DURATION_ALARM_SHARE);
   return [
     {
       id: 'UnmappedImages',
       metric: webhookMetric(MetricName.ImagesUnmapped),
       threshold: s.unmappedImagesThreshold,
-      description: `Pods use images no mapping covers: they pull from the upstream registry, bypassing the cache. Find them with the saved Logs Insights query "${UNMAPPED_IMAGES_QUERY}" (or the dashboard), then add a registries entry or an ignore pattern to the mappings parameter.`,
+      description: `Pods use images no mapping covers: they pull from the upstream registry, bypassing the cache. Check which with the saved Logs Insights query "${UNMAPPED_IMAGES_QUERY}" (or the dashboard), then add a registries entry or an ignore pattern to the mappings parameter.`,
     },
     {
       id: 'MappingsLoadFailures',
@@ -89,13 +107,13 @@ export function alarmSpecs(s: AlarmSources): AlarmSpec[] {
       metric: fn.metricThrottles(sum),
       threshold: 1,
       description:
-        'Invocations were throttled: pods were admitted per failurePolicy without rewriting. Raise reservedConcurrency or the account concurrency limit.',
+        'Invocations were throttled: pods were admitted per failurePolicy without rewriting. Check ConcurrentExecutions on the dashboard, then raise -c reservedConcurrency (or the account concurrency limit).',
     },
     {
       id: 'LambdaDurationP99',
       metric: fn.metricDuration(p99),
-      threshold: s.durationThresholdMs,
-      description: `Function duration p99 is above ${s.durationThresholdMs} ms, half the webhook timeout: admissions slow down and may time out. Check cold starts (consider provisionedConcurrency) and SSM latency.`,
+      threshold: durationMs,
+      description: `Function duration p99 is above ${durationMs} ms, ${DURATION_ALARM_SHARE * 100}% of the Lambda timeout: reviews are about to time out and pods go unrewritten. Check the function log for "mappings load failed" (SSM latency) and the Init Duration of cold starts (consider provisionedConcurrency).`,
       comparison: ABOVE,
     },
     {
@@ -103,7 +121,14 @@ export function alarmSpecs(s: AlarmSources): AlarmSpec[] {
       metric: api.metricServerError(sum),
       threshold: 1,
       description:
-        'API Gateway answered 5XX: the apiserver applied the failurePolicy. Check the access log and the function log.',
+        'API Gateway answered 5XX: the apiserver applied the failurePolicy. Check the access log (status, integrationStatus, errorMessage: 502 is a function error or timeout, 504 an integration timeout) and the function log.',
+    },
+    {
+      id: 'Api4xx',
+      metric: api.metricClientError(sum),
+      threshold: s.clientErrorsThreshold,
+      description:
+        'API Gateway refused requests (4XX): with failurePolicy Ignore those pods were admitted unrewritten. Check errorResponseType in the access log: MISSING_AUTHENTICATION_TOKEN = wrong or stale path token (regenerate and re-apply the webhook configurations), ACCESS_DENIED = resource policy (allowedSourceCidrs, vpcEndpointIds), WAF_FILTERED = WAF rate rule, THROTTLED (429) = raise throttleRateLimit/throttleBurstLimit.',
     },
     {
       id: 'ApiLatencyP99',
@@ -113,4 +138,33 @@ export function alarmSpecs(s: AlarmSources): AlarmSpec[] {
       comparison: ABOVE,
     },
   ];
+}
+
+function optionalAlarms(s: AlarmSources): AlarmSpec[] {
+  const specs: AlarmSpec[] = [];
+  if (s.waf !== undefined) {
+    specs.push({
+      id: 'WafBlocks',
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/WAFV2',
+        metricName: 'BlockedRequests',
+        dimensionsMap: { WebACL: s.waf.webAcl, Rule: s.waf.rule, Region: s.waf.region },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      }),
+      threshold: 1,
+      description: `WAF blocked requests above wafRateLimit per source IP: if the source is your cluster (its egress IP), pods were admitted unrewritten; raise -c wafRateLimit. Check the WAF sampled requests and the access log (wafStatus, sourceIp).`,
+    });
+  }
+  if (s.noReviewsMinutes !== undefined) {
+    specs.push({
+      id: 'NoReviews',
+      metric: webhookMetric(MetricName.Reviews).with({ period: Duration.minutes(s.noReviewsMinutes) }),
+      threshold: 1,
+      comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      missingData: cloudwatch.TreatMissingData.BREACHING,
+      description: `No review arrived for ${s.noReviewsMinutes} minutes, though this cluster creates pods all the time: the apiserver cannot reach the webhook (DNS, TLS/x509, network, a deleted webhook configuration) and, with failurePolicy Ignore, admits pods unrewritten. Check the apiserver log for "failed calling webhook", then kubectl get mutatingwebhookconfiguration and the URL.`,
+    });
+  }
+  return specs;
 }

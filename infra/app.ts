@@ -12,7 +12,10 @@ import { WebhookStack } from './webhook-stack.ts';
 /** Builds the app; tests pass context instead of `-c`. */
 export function createApp(props: AppProps = {}): { app: App; stack: WebhookStack } {
   const app = new App(props);
-  const options = readDeploymentOptions((key) => app.node.tryGetContext(key));
+  const options = readDeploymentOptions(
+    (key) => app.node.tryGetContext(key),
+    Object.keys(app.node.getAllContext()),
+  );
   const stack = new WebhookStack(app, options.stackName, { options });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack };

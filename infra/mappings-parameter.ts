@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { aws_ssm as ssm } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DEFAULTS, SSM_TIER_MAX_BYTES } from '../lambda/constants.ts';
+import { DEFAULTS, SSM_PARAMETER_TIER, SSM_TIER_MAX_BYTES } from '../lambda/constants.ts';
 // The pure parser only (zod, no AWS SDK): the stack validates with the very schema the function uses.
 import { parseMappingsJson } from '../lambda/mappings/parse.ts';
 
@@ -20,7 +20,7 @@ export interface MappingsParameterProps {
 /**
  * The SSM String parameter holding the mappings document. Its value is the file's content, validated at
  * synth with the very schema the Lambda uses (`lambda/mappings/parse.ts`): an invalid file fails
- * `cdk synth` with the JSON path of each fault. Stored compact; the tier is picked by size.
+ * `cdk synth` with the JSON path of each fault. Stored compact, Intelligent-Tiering (as `mappings push` writes it).
  *
  * CloudFormation updates the parameter only when the file changed since the last deploy: operator edits
  * made in SSM survive a redeploy of an unchanged file, and are replaced when the file changes.
@@ -53,7 +53,8 @@ export class MappingsParameter extends Construct {
     this.parameter = new ssm.StringParameter(this, 'Parameter', {
       parameterName: props.parameterName ?? DEFAULTS.mappingsParameterName,
       stringValue: value,
-      tier: bytes > SSM_TIER_MAX_BYTES.standard ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+      // Standard while it fits, Advanced when a larger document is written, never a failed shrink.
+      tier: SSM_PARAMETER_TIER as ssm.ParameterTier,
       description:
         'docker-proxy-webhook registry mappings (JSON). Edits take effect within MAPPINGS_TTL_SECONDS.',
     });

@@ -15,7 +15,8 @@ export interface OutputValues {
   readonly webhookTimeoutSeconds: number;
   readonly validateMode: ValidateMode;
   readonly pathTokenSecret?: secretsmanager.ISecret;
-  readonly pathTokenSecretName: string;
+  /** The custom domain's target for a DNS alias or CNAME. @default - no custom domain */
+  readonly customDomainTarget?: string;
 }
 
 /** Adds every output to the stack: one row per output (name, value, description). */
@@ -46,16 +47,23 @@ export function addOutputs(stack: Stack, p: OutputValues): void {
     rows.push(
       [
         OUTPUT.pathTokenSecretName,
-        p.pathTokenSecretName,
+        secret.secretName,
         'Name of the path token secret (read by `docker-proxy-webhook manifests`)',
       ],
       [OUTPUT.pathTokenSecretArn, secret.secretArn, 'Secrets Manager secret holding the path token'],
       [
         OUTPUT.pathTokenCommand,
-        `aws secretsmanager get-secret-value --secret-id ${secret.secretArn} --query SecretString --output text`,
+        `aws secretsmanager get-secret-value --region ${stack.region} --secret-id ${secret.secretArn} --query SecretString --output text`,
         'Prints the path token',
       ],
     );
+  }
+  if (p.customDomainTarget !== undefined) {
+    rows.push([
+      OUTPUT.customDomainTarget,
+      p.customDomainTarget,
+      'Point the custom domain here (DNS alias or CNAME): the execute-api endpoint is disabled',
+    ]);
   }
   for (const [name, value, description] of rows) new CfnOutput(stack, name, { value, description });
 }

@@ -4,16 +4,15 @@ import {
   aws_iam as iam,
   aws_lambda as lambda,
   aws_logs as logs,
-  Stack,
-  type aws_secretsmanager as secretsmanager,
   type aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambda/config.ts';
-import { DEFAULTS, SECRETS_MANAGER_REFERENCE, type ValidateMode } from '../lambda/constants.ts';
+import { DEFAULTS, type ValidateMode } from '../lambda/constants.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/telemetry-names.ts';
 import { BUNDLE_OPTIONS, ESM_REQUIRE_SHIM, HANDLER_ENTRY, HANDLER_EXPORT } from './bundling.ts';
+import { WebhookPropsError } from './errors.ts';
 
 /** The repository root (where package-lock.json is). */
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
@@ -23,22 +22,26 @@ export interface WebhookFunctionProps {
   readonly mappingsParameter: ssm.IStringParameter;
   /** Seconds before the mappings are re-read. @default 60 */
   readonly mappingsTtlSeconds?: number;
-  /** Secret holding the path token; read once per cold start. @default - no path token */
-  readonly pathTokenSecret?: secretsmanager.ISecret;
-  /** The secret's name (SSM's Secrets Manager reference is by name). Required with `pathTokenSecret`. */
-  readonly pathTokenSecretName?: string;
+  /**
+   * API Gateway serves only `/<token>/…` (the token is a literal path part), so the function routes on the
+   * segment after it and never reads the secret. @default false
+   */
+  readonly pathTokenCheckedUpstream?: boolean;
   /** `/validate` mode. @default 'warn' */
   readonly validateMode?: ValidateMode;
   /** Deny instead of allowing unchanged when the webhook itself fails. @default false */
   readonly failClosed?: boolean;
   /** Memory in MB (128–10240). @default 512 */
   readonly memorySize?: number;
-  /** Lambda timeout. Must be below `webhookTimeoutSeconds`. @default 5 */
-  readonly timeoutSeconds?: number;
-  /** The webhook configurations' `timeoutSeconds`: the apiserver gives up after it. @default 10 */
-  readonly webhookTimeoutSeconds?: number;
-  /** Reserved concurrent executions. @default - unreserved */
+  /** Lambda timeout, from the failure budget (infra/budget.ts). @default 2 */
+  readonly lambdaTimeoutSeconds?: number;
+  /**
+   * Reserved concurrent executions: the webhook keeps this many even when other functions use up the
+   * account's concurrency, and cannot itself take more. `undefined` leaves it unreserved. @default 10
+   */
   readonly reservedConcurrency?: number;
+  /** X-Ray active tracing. @default false */
+  readonly tracing?: boolean;
   /** Provisioned concurrency on the `live` alias; 0 = none. @default 0 */
   readonly provisionedConcurrency?: number;
   /** Log retention in days. @default 30 */
@@ -58,15 +61,12 @@ const BUNDLING = {
   forceDockerBundling: false,
 };
 
-/** Thrown when props are inconsistent; the message shows the values and the fix. */
-export class WebhookPropsError extends Error {
-  override readonly name = 'WebhookPropsError';
-}
+export { WebhookPropsError } from './errors.ts';
 
 /**
  * The webhook Lambda: NodejsFunction on the newest Node.js runtime, arm64, bundled by the local esbuild with
  * the options `npm run build` uses. Its own role (no managed policies) may write its own log group and read
- * the mappings parameter and the token secret — nothing else.
+ * the mappings parameter — nothing else (API Gateway checks the path token).
  */
 export class WebhookFunction extends Construct {
   readonly function: NodejsFunction;
@@ -82,7 +82,7 @@ export class WebhookFunction extends Construct {
     });
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'docker-proxy-webhook function: write its logs, read its mappings and path token',
+      description: 'docker-proxy-webhook function: write its logs, read its mappings',
     });
     this.logGroup.grantWrite(role);
     // GetParameter on the one parameter: not grantRead(), which adds DescribeParameters and history.
@@ -93,13 +93,6 @@ export class WebhookFunction extends Construct {
       }),
     );
     const environment = functionEnvironment(props);
-    if (props.pathTokenSecret !== undefined) {
-      environment[ENV.pathTokenSecret] = grantPathToken(
-        role,
-        props.pathTokenSecret,
-        props.pathTokenSecretName,
-      );
-    }
 
     this.function = new NodejsFunction(this, 'Function', {
       description:
@@ -116,6 +109,7 @@ export class WebhookFunction extends Construct {
       logGroup: this.logGroup,
       environment,
       reservedConcurrentExecutions: props.reservedConcurrency,
+      tracing: props.tracing === true ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       bundling: BUNDLING,
     });
 
@@ -132,14 +126,8 @@ export class WebhookFunction extends Construct {
 
 /** Checks the props against each other; returns the values with their defaults. */
 function checkProps(props: WebhookFunctionProps) {
-  const timeoutSeconds = props.timeoutSeconds ?? 5;
-  const webhookTimeoutSeconds = props.webhookTimeoutSeconds ?? DEFAULTS.webhookTimeoutSeconds;
+  const timeoutSeconds = props.lambdaTimeoutSeconds ?? 2;
   const memorySize = props.memorySize ?? 512;
-  if (timeoutSeconds >= webhookTimeoutSeconds) {
-    throw new WebhookPropsError(
-      `timeoutSeconds (${timeoutSeconds}) must be below webhookTimeoutSeconds (${webhookTimeoutSeconds}): the apiserver would give up first and apply its failurePolicy`,
-    );
-  }
   if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
     throw new WebhookPropsError(`memorySize (${memorySize}) must be a whole number of MB from 128 to 10240`);
   }
@@ -159,28 +147,9 @@ function functionEnvironment(props: WebhookFunctionProps): Record<string, string
     [ENV.mappingsTtlSeconds]: String(props.mappingsTtlSeconds ?? DEFAULTS.mappingsTtlSeconds),
     [ENV.validateMode]: props.validateMode ?? DEFAULTS.validateMode,
     [ENV.failClosed]: String(props.failClosed ?? DEFAULTS.failClosed),
+    ...(props.pathTokenCheckedUpstream === true ? { [ENV.pathTokenCheckedUpstream]: 'true' } : {}),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     NODE_OPTIONS: '--enable-source-maps',
   };
-}
-
-/** Lets the role read the token secret through SSM's Secrets Manager reference; returns the name to read. */
-function grantPathToken(role: iam.Role, secret: secretsmanager.ISecret, name: string | undefined): string {
-  if (name === undefined) throw new WebhookPropsError('pathTokenSecret needs pathTokenSecretName');
-  // Read through SSM's Secrets Manager reference: the function bundles one SDK client, not two.
-  secret.grantRead(role);
-  role.addToPolicy(
-    new iam.PolicyStatement({
-      actions: ['ssm:GetParameter'],
-      resources: [
-        Stack.of(role).formatArn({
-          service: 'ssm',
-          resource: 'parameter',
-          resourceName: `${SECRETS_MANAGER_REFERENCE.slice(1)}${name}`,
-        }),
-      ],
-    }),
-  );
-  return name;
 }

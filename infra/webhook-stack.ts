@@ -1,24 +1,36 @@
 import { isAbsolute, join } from 'node:path';
-import { Stack, type StackProps, aws_secretsmanager as secretsmanager, Validations } from 'aws-cdk-lib';
+import {
+  SecretValue,
+  Stack,
+  type StackProps,
+  aws_secretsmanager as secretsmanager,
+  Tags,
+  Validations,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { DeploymentOptions } from './context.ts';
-import { defaultMappingsFile } from './context.ts';
+import { wafMetricNames } from './api-protection.ts';
+import { deriveBudget } from './budget.ts';
 import type { EcrCache } from './ecr-cache.ts';
 import { addEcrCache, ecrCacheMappingsFile } from './ecr-cache-stack.ts';
 import { MappingsParameter } from './mappings-parameter.ts';
 import { Monitoring } from './monitoring.ts';
+import { acknowledgeByDesign } from './nag-acknowledgements.ts';
+import { type DeploymentOptions, defaultMappingsFile } from './options.ts';
 import { addOutputs } from './outputs.ts';
 import { WebhookApi } from './webhook-api.ts';
 import { PROJECT_ROOT, WebhookFunction } from './webhook-function.ts';
 
 export interface WebhookStackProps extends StackProps {
-  /** Every deployment option (see infra/context.ts for meanings and defaults). */
+  /** Every deployment option (see infra/options.ts for meanings and defaults). */
   readonly options: DeploymentOptions;
 }
 
 /**
  * docker-proxy-webhook: the mappings parameter, the function, the API and the monitoring around them.
- * Environment-agnostic: synthesizes offline with no credentials.
+ * Environment-agnostic: synthesizes offline with no credentials. Every name that must be unique in an account
+ * and region (parameter, API, topic, dashboard, WAF metrics) derives from the stack name, so two stacks
+ * never collide; the secret's name is generated, so a redeploy never meets a name still reserved by Secrets
+ * Manager's recovery window.
  */
 export class WebhookStack extends Stack {
   readonly webhook: WebhookFunction;
@@ -30,37 +42,47 @@ export class WebhookStack extends Stack {
   readonly ecrCache?: EcrCache;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
+    const o = props.options;
     super(scope, id, {
       description:
         'docker-proxy-webhook: Kubernetes admission webhook rewriting pod images to pull-through caches',
+      terminationProtection: o.terminationProtection,
       ...props,
     });
-    const o = props.options;
+    for (const [key, value] of Object.entries(o.tags)) Tags.of(this).add(key, value);
+    const budget = deriveBudget(o.webhookTimeoutSeconds, o.timeoutSeconds);
     const cacheOn = o.ecrCache.length > 0;
     const given = o.mappingsFile ?? (cacheOn ? ecrCacheMappingsFile : defaultMappingsFile)(PROJECT_ROOT);
     const file = isAbsolute(given) ? given : join(PROJECT_ROOT, given);
     this.mappings = new MappingsParameter(this, 'Mappings', {
       file,
-      parameterName: o.mappingsParameterName,
+      parameterName: o.mappingsParameterName ?? `/${this.stackName}/mappings`,
     });
-
-    const pathTokenSecretName = `${this.stackName}/path-token`;
-    if (o.pathToken) this.pathTokenSecret = createPathTokenSecret(this, pathTokenSecretName);
+    if (o.pathToken) this.pathTokenSecret = createPathTokenSecret(this);
 
     // The options carry the same names as the constructs' props.
     this.webhook = new WebhookFunction(this, 'Webhook', {
       ...o,
       mappingsParameter: this.mappings.parameter,
-      pathTokenSecret: this.pathTokenSecret,
-      pathTokenSecretName,
+      pathTokenCheckedUpstream: o.pathToken,
+      lambdaTimeoutSeconds: budget.lambdaTimeoutSeconds,
     });
     this.ecrCache = addEcrCache(this, o, { function: this.webhook.function, mappingsFile: file });
-    this.webhookApi = new WebhookApi(this, 'Api', { ...o, handler: this.webhook.target });
+    this.webhookApi = new WebhookApi(this, 'Api', {
+      ...o,
+      handler: this.webhook.target,
+      restApiName: this.stackName,
+      pathTokenValue: this.pathTokenSecret && pathTokenReference(this.pathTokenSecret, o.pathTokenVersion),
+      integrationTimeoutMs: budget.integrationTimeoutMs,
+      cloudWatchRole: o.apiGatewayCloudWatchRole,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       ...o,
       function: this.webhook.function,
       functionLogGroup: this.webhook.logGroup,
       api: this.webhookApi.api,
+      lambdaTimeoutSeconds: budget.lambdaTimeoutSeconds,
+      wafMetricNames: o.waf ? wafMetricNames(this.stackName) : undefined,
       dashboardName: this.stackName,
     });
 
@@ -70,70 +92,33 @@ export class WebhookStack extends Stack {
       mappingsParameterName: this.mappings.parameter.parameterName,
       alarmTopicArn: this.monitoring.topic.topicArn,
       pathTokenSecret: this.pathTokenSecret,
-      pathTokenSecretName,
+      customDomainTarget: this.webhookApi.customDomain?.domainNameAliasDomainName,
     });
-    acknowledgeByDesign(this, o.waf);
+    acknowledgeByDesign(this, o);
   }
-}
-
-/** cdk-nag findings this design accepts, each with the reason a reviewer needs. */
-function acknowledgeByDesign(stack: Stack, waf: boolean): void {
-  const acks: { id: string; reason: string }[] = [
-    {
-      id: 'AwsSolutions-APIG2',
-      reason:
-        'The function validates every request itself and answers precise 400/413/415 messages; an API Gateway model would only replace them with a generic error.',
-    },
-    {
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'The caller is the kube-apiserver, which cannot sign SigV4 or obtain Cognito/JWT tokens for webhooks. Access is controlled by the secret path token (Secrets Manager), the optional source-CIDR resource policy, the optional private endpoint and the optional WAF.',
-    },
-    {
-      id: 'AwsSolutions-COG4',
-      reason: 'As AwsSolutions-APIG4: the kube-apiserver cannot use a Cognito user pool authorizer.',
-    },
-    {
-      id: 'AwsSolutions-APIG6',
-      reason:
-        'Execution logging needs an account-wide API Gateway CloudWatch role this stack should not change; every request is in the JSON access log and every review in the function log.',
-    },
-    {
-      id: 'Serverless-APIGWXrayEnabled',
-      reason:
-        'One hop (API Gateway → Lambda): access-log latencies and function EMF metrics cover it without per-admission tracing cost.',
-    },
-    {
-      id: 'Serverless-LambdaTracing',
-      reason: 'As Serverless-APIGWXrayEnabled; tracing would also need xray:* on Resource::*.',
-    },
-    {
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'The function is only invoked synchronously by API Gateway: there are no asynchronous events to dead-letter.',
-    },
-  ];
-  if (!waf) {
-    acks.push({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'WAF is optional (-c waf=true): the API has stage throttling, and a resource policy when allowedSourceCidrs is set.',
-    });
-  }
-  for (const ack of acks) Validations.of(stack).acknowledge(ack);
 }
 
 /** The secret holding the path token: generated by Secrets Manager, so it is never in the template. */
-function createPathTokenSecret(stack: Stack, secretName: string): secretsmanager.Secret {
+function createPathTokenSecret(stack: Stack): secretsmanager.Secret {
   const secret = new secretsmanager.Secret(stack, 'PathToken', {
-    secretName,
-    description: 'docker-proxy-webhook: the secret path segment of the webhook URLs (/<token>/mutate)',
+    description: `docker-proxy-webhook (${stack.stackName}): the secret path segment of the webhook URLs (/<token>/mutate)`,
+    // Letters and digits only: a valid API Gateway path part and URL segment as is.
     generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
   });
   Validations.of(secret).acknowledge({
     id: 'AwsSolutions-SMG4',
     reason:
-      'The token is baked into the cluster webhook configurations: an automatic rotation would break admission until they are regenerated. README documents a manual rotation (new secret value, regenerate, re-apply).',
+      'The token is a path part of the API and is baked into the cluster webhook configurations: rotation is a redeploy with -c pathTokenVersion and a re-apply of the configurations, documented in README (Path token rotation).',
   });
   return secret;
+}
+
+/**
+ * The token as a CloudFormation dynamic reference, resolved by CloudFormation at deploy time: the template
+ * holds `{{resolve:secretsmanager:…}}`, never the value. Pinned to a version when one is given, so that a
+ * new version changes the template and therefore the API.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html
+ */
+function pathTokenReference(secret: secretsmanager.ISecret, versionId: string | undefined): string {
+  return SecretValue.secretsManager(secret.secretArn, { versionId }).unsafeUnwrap();
 }

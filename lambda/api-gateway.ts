@@ -29,6 +29,11 @@ export interface ApiGatewayOptions {
   readonly maxBodyBytes: number;
   /** Resolves the shared-secret path token; `undefined` when none is configured. */
   readonly pathToken: () => Promise<string | undefined>;
+  /**
+   * API Gateway already checked the token (a literal path part): with no token of its own, the function routes
+   * `/<token>/<endpoint>` on the endpoint. @default false
+   */
+  readonly pathTokenCheckedUpstream?: boolean;
 }
 
 type Endpoint = 'mutate' | 'validate' | 'healthz';
@@ -96,10 +101,13 @@ function tokenMatches(given: string, expected: string): boolean {
 }
 
 /** Maps a path to an endpoint, honouring the path token. Anything else is `undefined` (404). */
-function route(path: string, token: string | undefined): Endpoint | undefined {
+function route(path: string, token: string | undefined, checkedUpstream: boolean): Endpoint | undefined {
   const segments = path.replace(/\/$/, '').split('/').slice(1);
   let endpoint: string | undefined;
-  if (token === undefined) {
+  if (token === undefined && checkedUpstream) {
+    if (segments.length !== 2) return undefined;
+    endpoint = segments[1];
+  } else if (token === undefined) {
     if (segments.length !== 1) return undefined;
     endpoint = segments[0];
   } else {
@@ -177,7 +185,7 @@ async function handleEvent(
     options.telemetry.logger.error('path token could not be read', { error: toError(error).message });
     return httpError(503, 'webhook not ready: its path token could not be read; see the webhook logs');
   }
-  const endpoint = route(request.path, token);
+  const endpoint = route(request.path, token, options.pathTokenCheckedUpstream === true);
   if (endpoint === undefined) return httpError(404, 'not found');
   const methods = ENDPOINT_METHODS[endpoint];
   if (!methods.includes(request.method)) {

@@ -16,10 +16,17 @@ export const ENV = {
   /** Shared-secret path prefix, given literally (local runs): routes become `/<token>/mutate`. */
   pathToken: 'PATH_TOKEN',
   /**
-   * Name or ARN of a Secrets Manager secret holding the path token (in AWS). Read once at cold start through
-   * SSM's `/aws/reference/secretsmanager/` path, so no second AWS SDK client is bundled.
+   * Name or ARN of a Secrets Manager secret holding the path token, read through SSM's
+   * `/aws/reference/secretsmanager/` path (one SDK client). Kept for stacks that still route the token as a path
+   * parameter; this repository's stack checks the token in API Gateway instead (`PATH_TOKEN_CHECKED_UPSTREAM`).
    */
   pathTokenSecret: 'PATH_TOKEN_SECRET',
+  /**
+   * `true` (in AWS): API Gateway serves only `/<token>/…`, the token being a literal path part resolved from
+   * Secrets Manager at deploy time, so a wrong token never reaches the function. The function routes on the
+   * segment after the token and never reads the secret.
+   */
+  pathTokenCheckedUpstream: 'PATH_TOKEN_CHECKED_UPSTREAM',
   /** `/validate` behaviour for images that do not go through a proxy: `warn` (default) or `deny`. */
   validateMode: 'VALIDATE_MODE',
   /** `true`: an internal error denies the review instead of allowing it unchanged (fail-closed). */
@@ -40,6 +47,7 @@ export interface WebhookConfig {
   readonly mappingsTtlSeconds: number;
   readonly pathToken: string | undefined;
   readonly pathTokenSecret: string | undefined;
+  readonly pathTokenCheckedUpstream: boolean;
   readonly validateMode: ValidateMode;
   readonly failClosed: boolean;
   readonly maxBodyBytes: number;
@@ -96,6 +104,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): W
     mappingsTtlSeconds: positiveInteger(env, ENV.mappingsTtlSeconds, DEFAULTS.mappingsTtlSeconds),
     pathToken,
     pathTokenSecret: nonEmpty(env[ENV.pathTokenSecret]),
+    pathTokenCheckedUpstream: oneOf(env, ENV.pathTokenCheckedUpstream, ['true', 'false'], 'false') === 'true',
     validateMode: oneOf(env, ENV.validateMode, VALIDATE_MODES, DEFAULTS.validateMode),
     failClosed: oneOf(env, ENV.failClosed, ['true', 'false'], String(DEFAULTS.failClosed)) === 'true',
     maxBodyBytes: positiveInteger(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),

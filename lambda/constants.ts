@@ -9,6 +9,27 @@
 export const VALIDATE_MODES = ['warn', 'deny'] as const;
 export type ValidateMode = (typeof VALIDATE_MODES)[number];
 
+/**
+ * One failure budget for a pod creation (README, "What a pod creation waits"): the apiserver waits at most
+ * `webhookTimeoutSeconds` for the webhook, then applies the failure policy. Everything behind it is derived
+ * so that each layer gives up before the one in front of it: the mappings wait on a cold start, inside the
+ * Lambda timeout, inside API Gateway's integration timeout, inside the webhook timeout. `infra/budget.ts`
+ * derives the stack's values from `webhookTimeoutSeconds`; the function's waits (lambda/mappings/source.ts)
+ * stay within `mappingsWaitMs`.
+ */
+export const FAILURE_BUDGET = {
+  /** What a pod creation waits at most for the webhook (the configurations' `timeoutSeconds`). */
+  webhookTimeoutSeconds: 3,
+  /** The Lambda timeout is this much below the webhook timeout: room for API Gateway and the network. */
+  lambdaMarginSeconds: 1,
+  /** API Gateway's integration timeout ends this much before the webhook timeout. */
+  integrationMarginMs: 500,
+  /** The longest a review waits on a mappings load (cold start or due refresh), inside the Lambda timeout. */
+  mappingsWaitMs: 1_000,
+  /** What the Lambda timeout must leave after the mappings wait: init and the review itself. */
+  reviewReserveMs: 1_000,
+} as const;
+
 /** Defaults, documented in README's configuration and options tables. */
 export const DEFAULTS = {
   /** Seconds a loaded mappings document is served before it is refreshed. */
@@ -17,8 +38,8 @@ export const DEFAULTS = {
   mappingsParameterName: '/docker-proxy-webhook/mappings',
   /** `/validate` mode. */
   validateMode: 'warn' as ValidateMode,
-  /** `timeoutSeconds` of the webhook configurations (the apiserver's own default, set explicitly). */
-  webhookTimeoutSeconds: 10,
+  /** `timeoutSeconds` of the webhook configurations: the failure budget, not the apiserver's 10 s. */
+  webhookTimeoutSeconds: FAILURE_BUDGET.webhookTimeoutSeconds as number,
   /** Answer internal errors with a denial instead of allowing the pod unchanged. */
   failClosed: false,
   /**
@@ -28,8 +49,8 @@ export const DEFAULTS = {
    * at the Lambda invoke.
    */
   maxBodyBytes: 5 * 1024 * 1024,
-  /** The longest a review waits on a mappings load (SSM call). */
-  mappingsLoadTimeoutMs: 2_000,
+  /** The longest a review waits on a mappings load (SSM call): the failure budget's share. */
+  mappingsLoadTimeoutMs: FAILURE_BUDGET.mappingsWaitMs as number,
   /** The docker-config Secret pods need to pull from a proxy, unless the mappings say otherwise. */
   pullSecret: 'docker-proxy-credentials',
 } as const;
@@ -66,6 +87,15 @@ export const SSM_CLIENT_LIMITS = {
 /** The range the apiserver accepts for a webhook's `timeoutSeconds`. */
 export const WEBHOOK_TIMEOUT_RANGE = { min: 1, max: 30 } as const;
 
+/**
+ * The tier the stack and `mappings push` both give the mappings parameter. Intelligent-Tiering stores it as
+ * Standard (free) while it fits 4 KB and upgrades it to Advanced when a larger document is written, without
+ * failing; naming Standard or Advanced explicitly would fail on a shrink once the parameter became Advanced
+ * (Advanced never goes back to Standard).
+ * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
+ */
+export const SSM_PARAMETER_TIER = 'Intelligent-Tiering';
+
 /** SSM Parameter Store value limits, in bytes: Standard tier 4 KB, Advanced 8 KB. */
 export const SSM_TIER_MAX_BYTES = { standard: 4096, advanced: 8192 } as const;
 
@@ -88,6 +118,7 @@ export const OUTPUT = {
   validateMode: 'ValidateMode',
   pathTokenCommand: 'PathTokenCommand',
   webhookTimeoutSeconds: 'WebhookTimeoutSeconds',
+  customDomainTarget: 'CustomDomainTarget',
 } as const;
 export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
 

@@ -22,6 +22,7 @@ export function createHandler(dependencies: WebhookDependencies): WebhookHandler
     telemetry,
     maxBodyBytes: config.maxBodyBytes,
     pathToken,
+    pathTokenCheckedUpstream: config.pathTokenCheckedUpstream,
   });
   const { logger, metrics } = telemetry;
   return middy<ApiGatewayEvent, ApiGatewayResult, Error, Context>()

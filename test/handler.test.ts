@@ -78,6 +78,39 @@ describe('createDependencies (cold start)', () => {
     expect(ok.statusCode).toBe(200);
   });
 
+  it('reads mappings from the SSM parameter and no secret: API Gateway checked the path token', async () => {
+    // Prepare
+    ssm.parameters.set(PARAMETER, MAPPINGS);
+
+    // Act
+    const handler = createHandler(
+      createDependencies({ MAPPINGS_PARAMETER: PARAMETER, PATH_TOKEN_CHECKED_UPSTREAM: 'true' }),
+    );
+    const withoutToken = await handler(restEvent({ body: REVIEW, path: '/mutate' }), lambdaContext());
+    const tooDeep = await handler(restEvent({ body: REVIEW, path: `/a/${TOKEN}/mutate` }), lambdaContext());
+    const result = await handler(restEvent({ body: REVIEW, path: `/${TOKEN}/mutate` }), lambdaContext());
+
+    // Assess
+    expect(withoutToken.statusCode).toBe(404);
+    expect(tooDeep.statusCode).toBe(404);
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body).response.patchType).toBe('JSONPatch');
+    // The cold start reads the mappings, exactly once, and nothing else.
+    expect(ssm.calls.map((c) => c.name)).toEqual([PARAMETER]);
+  });
+
+  it('a literal PATH_TOKEN (local runs) is still checked by the function', async () => {
+    ssm.parameters.set(PARAMETER, MAPPINGS);
+    const handler = createHandler(createDependencies({ MAPPINGS_PARAMETER: PARAMETER, PATH_TOKEN: TOKEN }));
+    const wrong = await handler(
+      restEvent({ body: REVIEW, path: '/wrong-token-0123456789/mutate' }),
+      lambdaContext(),
+    );
+    const ok = await handler(restEvent({ body: REVIEW, path: `/${TOKEN}/mutate` }), lambdaContext());
+    expect(wrong.statusCode).toBe(404);
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('reads a mappings file when no parameter is set', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpw-'));
     writeFileSync(join(dir, 'm.json'), MAPPINGS);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createTwoFilesPatch } from 'diff';
-import { DEFAULTS, OUTPUT, SSM_TIER_MAX_BYTES } from '../constants.ts';
+import { DEFAULTS, OUTPUT, SSM_PARAMETER_TIER } from '../constants.ts';
 import { type Mappings, parseMappingsJson } from '../mappings/parse.ts';
 import { getParameterValue } from '../mappings/ssm.ts';
 import { toError } from '../result.ts';
@@ -148,7 +148,8 @@ async function push(client: SSMClient, parameter: string, local: LocalDocument, 
         Value: value,
         Type: 'String',
         Overwrite: true,
-        Tier: Buffer.byteLength(value) > SSM_TIER_MAX_BYTES.standard ? 'Advanced' : 'Standard',
+        // The tier the stack gives the parameter: a shrink after an Advanced-sized push must not fail.
+        Tier: SSM_PARAMETER_TIER,
       }),
     );
     io.stdout.write(

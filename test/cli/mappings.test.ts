@@ -2,8 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SSM_PARAMETER_TIER } from '../../lambda/constants.ts';
 import { runCli } from '../helpers/cli.ts';
 import { type LocalSsm, localAwsConfig, startLocalSsm } from '../helpers/ssm-server.ts';
+import { synth } from '../infra/synth.ts';
 
 const NAME = '/docker-proxy-webhook/mappings';
 let ssm: LocalSsm;
@@ -79,6 +81,13 @@ describe('mappings diff / push / get (local SSM endpoint)', () => {
       code: 0,
       stdout: 'no difference from ssm:/docker-proxy-webhook/mappings\n',
     });
+  });
+
+  it('push writes the tier the stack gives the parameter (Intelligent-Tiering: a later shrink never fails)', async () => {
+    await run(['push', 'good.json']);
+    const puts = ssm.calls.filter((c) => c.target === 'AmazonSSM.PutParameter');
+    expect(puts).toEqual([{ target: 'AmazonSSM.PutParameter', name: NAME, tier: SSM_PARAMETER_TIER }]);
+    synth().template.hasResourceProperties('AWS::SSM::Parameter', { Tier: SSM_PARAMETER_TIER });
   });
 
   it('diff shows the change and exits 1, writing nothing', async () => {

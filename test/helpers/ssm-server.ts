@@ -20,8 +20,8 @@ export interface LocalSsm {
   fail(...faults: SsmFault[]): void;
   /** A fault for every request until `outage(undefined)` (queued faults come first). */
   outage(fault: SsmFault | undefined): void;
-  /** Every request's target and parameter name, in order. */
-  readonly calls: { target: string; name: string | undefined }[];
+  /** Every request's target, parameter name and (PutParameter) tier, in order. */
+  readonly calls: { target: string; name: string | undefined; tier?: string }[];
   /** Forgets parameters, queued faults, the outage and calls. */
   reset(): void;
   close(): Promise<void>;
@@ -38,13 +38,17 @@ export async function startLocalSsm(): Promise<LocalSsm> {
   const versions = new Map<string, number>();
   const faults: SsmFault[] = [];
   let persistent: SsmFault | undefined;
-  const calls: { target: string; name: string | undefined }[] = [];
+  const calls: { target: string; name: string | undefined; tier?: string }[] = [];
   const sockets = new Set<import('node:net').Socket>();
 
   const server: Server = createServer(async (request, response) => {
     const target = String(request.headers['x-amz-target'] ?? '');
-    const body = JSON.parse((await readBody(request)) || '{}') as { Name?: string; Value?: string };
-    calls.push({ target, name: body.Name });
+    const body = JSON.parse((await readBody(request)) || '{}') as {
+      Name?: string;
+      Value?: string;
+      Tier?: string;
+    };
+    calls.push({ target, name: body.Name, ...(body.Tier === undefined ? {} : { tier: body.Tier }) });
     const send = (status: number, value: unknown) => {
       if (response.destroyed) return;
       response.writeHead(status, {
