@@ -29,7 +29,8 @@
  * - {@link parseNormalizedReference} is upstream `ParseNormalizedNamed`: what a container runtime pulls.
  *   A first component is a registry only if it contains `.` or `:`, is `localhost`, or has uppercase
  *   letters; otherwise the image is on Docker Hub (`docker.io`), and a one-component Docker Hub path gets
- *   `library/`. `index.docker.io` is folded into `docker.io`, as upstream does; we also fold
+ *   `library/`. `index.docker.io` is folded into `docker.io`, as upstream does, only when written so in
+ *   lowercase (`INDEX.DOCKER.IO/nginx` keeps its domain and gets no `library/`); we also fold
  *   `registry-1.docker.io` ({@link foldDockerHub}). No `:latest` is ever added: an untagged reference stays
  *   untagged.
  * - {@link parseNamed} / {@link parseName} are upstream `ParseNamed` / `WithName`.
@@ -80,7 +81,10 @@ const anchoredIdentifierRegexp = /^[a-f0-9]{64}$/;
 /** A whole repository path. Exported for `mappings/address.ts`, which validates the path prefixes of keys. */
 export const anchoredPathRegexp: RegExp = new RegExp(`^${remoteName}$`);
 
-/** Upstream `NameTotalLengthMax`: the limit applies to the repository path, not the domain (since v0.6.0). */
+/**
+ * Upstream `NameTotalLengthMax`: since v0.6.0 the limit applies to the repository path, not the domain. Rewritten
+ * names also meet the older rule, domain and path together (`rewrite.ts`).
+ */
 export const NAME_TOTAL_LENGTH_MAX = 255;
 
 /** The namespace of Docker Hub's official images. */
@@ -134,9 +138,9 @@ export class ImageReferenceError extends Error {
   /** The upstream message without the input, for short warnings. */
   readonly reason: string;
 
-  constructor(code: ImageReferenceErrorCode, input: string) {
+  constructor(code: ImageReferenceErrorCode, input: string, options?: ErrorOptions) {
     const reason = MESSAGES[code];
-    super(`${JSON.stringify(input)}: ${reason}`);
+    super(`${JSON.stringify(input)}: ${reason}`, options);
     this.code = code;
     this.input = input;
     this.reason = reason;
@@ -160,8 +164,8 @@ export interface Reference {
 /** The result of every parser here: a reference, or the reason there is none. Never throws. */
 export type ReferenceResult = Result<Reference, ImageReferenceError>;
 
-const fail = (code: ImageReferenceErrorCode, input: string): ReferenceResult =>
-  err(new ImageReferenceError(code, input));
+const fail = (code: ImageReferenceErrorCode, input: string, options?: ErrorOptions): ReferenceResult =>
+  err(new ImageReferenceError(code, input, options));
 
 /** The repository name: `domain/path`, or `path` when there is no domain. */
 export function nameOf(ref: Reference): string {
@@ -257,7 +261,7 @@ export function parseNormalizedReference(input: string): ReferenceResult {
   const parsed = parseReference(`${domain}/${remainder}`);
   if (!parsed.ok) {
     // Report the user's input, not the string we built from it.
-    return fail(parsed.error.code, input);
+    return fail(parsed.error.code, input, { cause: parsed.error });
   }
   return parsed;
 }

@@ -94,3 +94,14 @@ describe('reference properties', () => {
     );
   });
 });
+
+describe('normalized parsing errors', () => {
+  it("name the user's input, and keep the error of the normalized form as cause", () => {
+    const result = parseNormalizedReference('nginx:bad tag');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toMatchObject({ code: 'ReferenceInvalidFormat', input: 'nginx:bad tag' });
+    expect(result.error.cause).toBeInstanceOf(ImageReferenceError);
+    expect(result.error.cause).toMatchObject({ input: 'docker.io/library/nginx:bad tag' });
+  });
+});
