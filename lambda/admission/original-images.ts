@@ -58,15 +58,19 @@ export function originalImagesPatch(
   const existing = readOriginalImages(pod);
   // A Map, not an object: container names come from the request, and `__proto__` must stay a plain key.
   const next = new Map(change === 'create' ? [] : existing);
-  for (const { label, image, rewrittenFrom } of entries) {
+  const isRewriteOf = (original: string | undefined, image: string): boolean => {
+    const decision = original === undefined ? undefined : decide(original);
+    return decision?.kind === 'rewritten' && decision.image === image;
+  };
+  // Entries are decided per label: should two containers share one (which the apiserver rejects anyway), a
+  // rewrite now wins, then a true recorded original, so that a second review finds nothing to change.
+  const labels = [...new Set(entries.map((e) => e.label))];
+  for (const label of labels) {
+    const mine = entries.filter((e) => e.label === label);
     const recorded = existing?.get(label);
-    const recordedDecision = recorded === undefined ? undefined : decide(recorded);
+    const rewrittenFrom = mine.find((e) => e.rewrittenFrom !== undefined)?.rewrittenFrom;
     if (rewrittenFrom !== undefined) next.set(label, rewrittenFrom);
-    else if (
-      recorded !== undefined &&
-      recordedDecision?.kind === 'rewritten' &&
-      recordedDecision.image === image
-    )
+    else if (recorded !== undefined && mine.some((e) => isRewriteOf(recorded, e.image)))
       next.set(label, recorded);
     else next.delete(label);
   }

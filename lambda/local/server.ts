@@ -156,6 +156,53 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
+/** Answers one HTTP request through the handler, as API Gateway would; a body over `maxBytes` is a 413. */
+async function answer(
+  handler: WebhookHandler,
+  maxBytes: number,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const body = await readBody(request, maxBytes);
+  if (body === undefined) {
+    // Same message as the handler's. The rest of the body is never read (leaving the loop above destroyed the
+    // request), so the connection is closed rather than reused.
+    const declared = request.headers['content-length'];
+    const size = declared !== undefined && /^\d+$/.test(declared) ? declared : `more than ${maxBytes}`;
+    writeResult(response, {
+      statusCode: 413,
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      body: JSON.stringify({ message: `request body is ${size} bytes; the limit is ${maxBytes} bytes` }),
+    });
+    return;
+  }
+  const event = toApiGatewayEvent(request, body);
+  const result = await handler(event, localContext(event.requestContext.requestId, REQUEST_TIMEOUT_MS));
+  writeResult(response, result);
+}
+
+/**
+ * A changed file takes effect at once (`refresh`, debounced); an invalid one is reported (and counted) and the
+ * last good keeps serving. Returns what stops watching.
+ */
+function watchMappingsFile(file: string, refresh: () => void): () => void {
+  let watcher: FSWatcher | undefined;
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  try {
+    watcher = watch(dirname(file), (_event, name) => {
+      if (name !== null && name !== basename(file)) return;
+      clearTimeout(debounce);
+      debounce = setTimeout(refresh, 50);
+    });
+  } catch {
+    // Watching is a convenience; the TTL refresh still applies.
+  }
+  return () => {
+    watcher?.close();
+    clearTimeout(debounce);
+  };
+}
+
 /** Starts the server; resolves once it listens. */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const advertised = advertisedHost(options.advertiseHost ?? DEFAULT_ADVERTISE_HOST);
@@ -187,27 +234,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   }
 
   const inFlight = new Set<Promise<void>>();
-  const serve = async (request: IncomingMessage, response: ServerResponse) => {
-    const body = await readBody(request, config.maxBodyBytes);
-    if (body === undefined) {
-      // Same message as the handler's. The rest of the body is never read (leaving the loop above destroyed the
-      // request), so the connection is closed rather than reused.
-      const declared = request.headers['content-length'];
-      const size =
-        declared !== undefined && /^\d+$/.test(declared) ? declared : `more than ${config.maxBodyBytes}`;
-      writeResult(response, {
-        statusCode: 413,
-        headers: { 'content-type': 'application/json', connection: 'close' },
-        body: JSON.stringify({
-          message: `request body is ${size} bytes; the limit is ${config.maxBodyBytes} bytes`,
-        }),
-      });
-      return;
-    }
-    const event = toApiGatewayEvent(request, body);
-    const result = await handler(event, localContext(event.requestContext.requestId, REQUEST_TIMEOUT_MS));
-    writeResult(response, result);
-  };
+  const serve = (request: IncomingMessage, response: ServerResponse) =>
+    answer(handler, config.maxBodyBytes, request, response);
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
     const task = serve(request, response).catch((error: unknown) => {
       telemetry.logger.error('local server failed to answer', { error: error as Error });
@@ -222,18 +250,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
   await listen(server, options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
 
-  // A changed file takes effect at once; an invalid one is reported (and counted) and the last good keeps serving.
-  let watcher: FSWatcher | undefined;
-  let debounce: ReturnType<typeof setTimeout> | undefined;
-  try {
-    watcher = watch(dirname(mappingsFile), (_event, name) => {
-      if (name !== null && name !== basename(mappingsFile)) return;
-      clearTimeout(debounce);
-      debounce = setTimeout(() => void mappings.refresh(), 50);
-    });
-  } catch {
-    // Watching is a convenience; the TTL refresh still applies.
-  }
+  const stopWatching = watchMappingsFile(mappingsFile, () => void mappings.refresh());
 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -247,8 +264,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     handler,
     dependencies,
     close: async () => {
-      watcher?.close();
-      clearTimeout(debounce);
+      stopWatching();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await Promise.allSettled([...inFlight]);

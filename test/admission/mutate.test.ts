@@ -317,6 +317,20 @@ describe('mutateReview properties', () => {
           for (const d of first.decisions.filter((d) => d.decision.kind === 'rewritten')) {
             expect(record[containerLabel(d.list, d.container)]).toBeTypeOf('string');
           }
+          // And every entry is true: the recorded original is rewritten to exactly the container's image.
+          const images = new Map<string, string[]>();
+          for (const list of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
+            for (const c of patchedPod.spec[list] ?? []) {
+              const label = containerLabel(list, c.name);
+              images.set(label, [...(images.get(label) ?? []), c.image]);
+            }
+          }
+          for (const [label, original] of Object.entries(record)) {
+            const current = images.get(label);
+            if (current === undefined || current.length !== 1) continue; // duplicate names: no single truth
+            const recorded = decideImage(original as string, m);
+            expect(recorded.kind === 'rewritten' && recorded.image, label).toBe(current[0]);
+          }
         }
       }),
       { numRuns: 500 },
