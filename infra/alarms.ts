@@ -75,6 +75,13 @@ function baseAlarms(s: AlarmSources): AlarmSpec[] {
       description: `Pods use images no mapping covers: they pull from the upstream registry, bypassing the cache. Check which with the saved Logs Insights query "${UNMAPPED_IMAGES_QUERY}" (or the dashboard), then add a registries entry or an ignore pattern to the mappings parameter.`,
     },
     {
+      id: 'ProxyUnavailable',
+      metric: webhookMetric(MetricName.ImagesProxyUnavailable),
+      threshold: 1,
+      description:
+        'Images were left upstream because their proxy failed its health check (GET https://<proxy>/v2/): the cache is down, or unreachable from where the function runs (Lambda is outside the cluster). Pods still start, from the upstream. Check the HealthUrl: proxies[].detail says what the probe saw. Reachable from the nodes only: run the function in the VPC (vpcSubnetIds) or set "healthCheck": false on that entry.',
+    },
+    {
       id: 'MappingsLoadFailures',
       metric: webhookMetric(MetricName.MappingsLoadFailures),
       threshold: 1,

@@ -32,6 +32,7 @@ export function dashboardWidgets(s: DashboardSources): cloudwatch.IWidget[][] {
     MetricName.ImagesIgnored,
     MetricName.ImagesAlreadyProxied,
     MetricName.ImagesInvalid,
+    MetricName.ImagesProxyUnavailable,
   ].map((name) => webhookMetric(name));
   const errors = [
     MetricName.ReviewErrors,

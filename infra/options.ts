@@ -14,6 +14,9 @@ const IPV4_CIDR =
 const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(?:12[0-8]|1[01]\d|[1-9]?\d)$/;
 const CIDR = new RegExp(`${IPV4_CIDR.source}|${IPV6_CIDR.source}`);
 const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const PARAMETER_NAME = /^\/[A-Za-z0-9_.\-/]{1,1010}$/;
@@ -189,6 +192,32 @@ export const OPTIONS = {
     shownDefault: '—',
     fallback: [],
     parse: (n, raw) => list(n, raw, VPC_ENDPOINT_ID, 'vpce-0123456789abcdef0'),
+  }),
+  vpcId: option<string | undefined>({
+    description:
+      'run the function in this VPC (with `vpcSubnetIds`), so proxy health checks reach proxies on your private network',
+    shownDefault: '— (outside any VPC)',
+    fallback: undefined,
+    parse: (n, raw) => matching(n, raw, VPC_ID, 'a VPC id like vpc-0123456789abcdef0'),
+  }),
+  vpcSubnetIds: option<string[]>({
+    description: 'the subnets (private, with routes to your proxies) to run the function in',
+    shownDefault: '—',
+    fallback: [],
+    parse: (n, raw) => list(n, raw, SUBNET_ID, 'subnet-0123456789abcdef0'),
+  }),
+  vpcSecurityGroupIds: option<string[]>({
+    description: "the function's security groups (outbound HTTPS to proxies and SSM)",
+    shownDefault: '— (one created: all outbound, no inbound)',
+    fallback: [],
+    parse: (n, raw) => list(n, raw, SECURITY_GROUP_ID, 'sg-0123456789abcdef0'),
+  }),
+  vpcSsmEndpoint: option({
+    description:
+      'create an SSM interface endpoint in the subnets; `false` when they reach SSM through a NAT gateway or an existing endpoint',
+    shownDefault: 'true',
+    fallback: true,
+    parse: boolean,
   }),
   domainName: option<string | undefined>({
     description:

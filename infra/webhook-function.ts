@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import {
   Duration,
+  type aws_ec2 as ec2,
   aws_iam as iam,
   aws_lambda as lambda,
   aws_logs as logs,
+  Stack,
   type aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -46,6 +48,16 @@ export interface WebhookFunctionProps {
   readonly provisionedConcurrency?: number;
   /** Log retention in days. @default 30 */
   readonly logRetentionDays?: number;
+  /** Run in your VPC (`WebhookVpc`, webhook-vpc.ts). @default - outside any VPC */
+  readonly placement?: FunctionPlacement;
+}
+
+/** Where the function runs in a VPC, and the permissions that needs. */
+export interface FunctionPlacement {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroups: ec2.ISecurityGroup[];
+  grantNetworkInterfaces(role: iam.Role): void;
 }
 
 /** NodejsFunction's bundling: the local esbuild with the options `npm run build` uses (no Docker). */
@@ -111,7 +123,22 @@ export class WebhookFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
       tracing: props.tracing === true ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       bundling: BUNDLING,
+      ...(props.placement === undefined
+        ? {}
+        : {
+            vpc: props.placement.vpc,
+            vpcSubnets: props.placement.subnets,
+            securityGroups: props.placement.securityGroups,
+          }),
     });
+    if (props.placement !== undefined) {
+      props.placement.grantNetworkInterfaces(role);
+      // In a VPC, CDK makes the function depend on the role and its policy (the ENI permissions must exist
+      // first). The role is already a dependency through `Role: GetAtt` (cfn-lint W3005): keep only the policy.
+      const policy = role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
+      const cfnFunction = this.function.node.defaultChild as lambda.CfnFunction;
+      cfnFunction.addOverride('DependsOn', [Stack.of(this).getLogicalId(policy)]);
+    }
 
     this.target =
       provisioned > 0

@@ -12,6 +12,7 @@ import { wafMetricNames } from './api-protection.ts';
 import { deriveBudget } from './budget.ts';
 import type { EcrCache } from './ecr-cache.ts';
 import { addEcrCache, ecrCacheMappingsFile } from './ecr-cache-stack.ts';
+import { WebhookPropsError } from './errors.ts';
 import { MappingsParameter } from './mappings-parameter.ts';
 import { Monitoring } from './monitoring.ts';
 import { acknowledgeByDesign } from './nag-acknowledgements.ts';
@@ -19,6 +20,7 @@ import { type DeploymentOptions, defaultMappingsFile } from './options.ts';
 import { addOutputs } from './outputs.ts';
 import { WebhookApi } from './webhook-api.ts';
 import { PROJECT_ROOT, WebhookFunction } from './webhook-function.ts';
+import { WebhookVpc } from './webhook-vpc.ts';
 
 export interface WebhookStackProps extends StackProps {
   /** Every deployment option (see infra/options.ts for meanings and defaults). */
@@ -60,9 +62,22 @@ export class WebhookStack extends Stack {
     });
     if (o.pathToken) this.pathTokenSecret = createPathTokenSecret(this);
 
+    if (o.vpcId === undefined && o.vpcSubnetIds.length > 0) {
+      throw new WebhookPropsError('vpcSubnetIds needs vpcId: the VPC the subnets belong to');
+    }
+    const placement =
+      o.vpcId === undefined
+        ? undefined
+        : new WebhookVpc(this, 'Vpc', {
+            vpcId: o.vpcId,
+            subnetIds: o.vpcSubnetIds,
+            securityGroupIds: o.vpcSecurityGroupIds,
+            ssmEndpoint: o.vpcSsmEndpoint,
+          });
     // The options carry the same names as the constructs' props.
     this.webhook = new WebhookFunction(this, 'Webhook', {
       ...o,
+      placement,
       mappingsParameter: this.mappings.parameter,
       pathTokenCheckedUpstream: o.pathToken,
       lambdaTimeoutSeconds: budget.lambdaTimeoutSeconds,

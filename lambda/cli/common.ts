@@ -57,11 +57,12 @@ export async function loadCommandMappings(
 }
 
 /**
- * An SSM client for commands run by a person: the standard credential chain and region, and timeouts for a
- * laptop's network rather than the Lambda's 2 s budget.
+ * An SSM client for commands run by a person: the standard credential chain and region (or the given one, say
+ * the stack's), and timeouts for a laptop's network rather than the Lambda's 2 s budget.
  */
-export function createCliSsmClient(): SSMClient {
+export function createCliSsmClient(region?: string): SSMClient {
   return createSsmClient({
+    ...(region === undefined ? {} : { region }),
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
   });

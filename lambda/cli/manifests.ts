@@ -30,7 +30,7 @@ Prints the MutatingWebhookConfiguration (and, with --validate, the ValidatingWeb
 kubectl apply -f -.
 
   --outputs FILE              stack outputs from npx cdk deploy --outputs-file FILE (URLs, timeout,
-                              validate mode; the path token is read from Secrets Manager)
+                              validate mode; the path token is read from Secrets Manager, in the stack's region)
   --stack NAME                the stack in the outputs file, when it holds several
   --url URL                   the /mutate URL (the /validate URL is derived from it)
   --token TOKEN               the path token, filling ${TOKEN_PLACEHOLDER} in the URLs (default: read with the
@@ -190,7 +190,11 @@ async function readToken(
   if (name === undefined)
     throw new TokenError('the URL holds {token}: pass --token TOKEN (or set DPW_PATH_TOKEN)');
   try {
-    return await getParameterValue(createCliSsmClient(), SECRETS_MANAGER_REFERENCE + name, {
+    // The secret lives in the stack's region, which its ARN names: not necessarily the shell's default region.
+    const region = /^arn:[^:]+:secretsmanager:([a-z0-9-]+):/.exec(
+      outputs[OUTPUT.pathTokenSecretArn] ?? '',
+    )?.[1];
+    return await getParameterValue(createCliSsmClient(region), SECRETS_MANAGER_REFERENCE + name, {
       withDecryption: true,
     });
   } catch (error) {

@@ -79,6 +79,18 @@ describe('manifests --outputs', () => {
     ]);
   });
 
+  it("reads the token in the stack's region (from the secret's ARN), not the shell's", async () => {
+    ssm.parameters.set('/aws/reference/secretsmanager/DockerProxyWebhook/path-token', TOKEN);
+    const arn = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:DockerProxyWebhook/path-token-AbCdEf';
+    const dir = outputsFile({ ...STACK_OUTPUTS, PathTokenSecretArn: arn });
+    const result = await run(['manifests', '--outputs', 'cdk-outputs.json'], dir);
+    expect(result.code).toBe(0);
+    expect(ssm.regions).toEqual(['us-west-2']);
+    const withoutArn = await run(['manifests', '--outputs', 'cdk-outputs.json'], outputsFile(STACK_OUTPUTS));
+    expect(withoutArn.code).toBe(0);
+    expect(ssm.regions).toEqual(['us-west-2', 'eu-west-1']);
+  });
+
   it('takes --token instead, without any AWS call', async () => {
     const result = await run(
       ['manifests', '--outputs', 'cdk-outputs.json', '--token', TOKEN],

@@ -20,6 +20,8 @@ export interface LocalSsm {
   fail(...faults: SsmFault[]): void;
   /** A fault for every request until `outage(undefined)` (queued faults come first). */
   outage(fault: SsmFault | undefined): void;
+  /** Every request's signing region (from its SigV4 credential scope), in order. */
+  readonly regions: string[];
   /** Every request's target, parameter name and (PutParameter) tier, in order. */
   readonly calls: { target: string; name: string | undefined; tier?: string }[];
   /** Forgets parameters, queued faults, the outage and calls. */
@@ -39,10 +41,12 @@ export async function startLocalSsm(): Promise<LocalSsm> {
   const faults: SsmFault[] = [];
   let persistent: SsmFault | undefined;
   const calls: { target: string; name: string | undefined; tier?: string }[] = [];
+  const regions: string[] = [];
   const sockets = new Set<import('node:net').Socket>();
 
   const server: Server = createServer(async (request, response) => {
     const target = String(request.headers['x-amz-target'] ?? '');
+    regions.push(/Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(request.headers.authorization))?.[1] ?? '');
     const body = JSON.parse((await readBody(request)) || '{}') as {
       Name?: string;
       Value?: string;
@@ -90,6 +94,7 @@ export async function startLocalSsm(): Promise<LocalSsm> {
     endpoint: `http://127.0.0.1:${port}`,
     parameters,
     calls,
+    regions,
     fail: (...f) => faults.push(...f),
     outage: (fault) => {
       persistent = fault;
@@ -100,6 +105,7 @@ export async function startLocalSsm(): Promise<LocalSsm> {
       versions.clear();
       faults.length = 0;
       calls.length = 0;
+      regions.length = 0;
     },
     close: () =>
       new Promise((resolve) => {

@@ -13,6 +13,7 @@ describe('alarms', () => {
     expect(ours.map((a) => a.MetricName).sort()).toEqual(
       [
         MetricName.ImagesUnmapped,
+        MetricName.ImagesProxyUnavailable,
         MetricName.MappingsLoadFailures,
         MetricName.ReviewErrors,
         MetricName.ReviewsWithoutMappings,
@@ -29,6 +30,7 @@ describe('alarms', () => {
     ['AWS/ApiGateway', '4XXError', 1],
     ['AWS/ApiGateway', 'Latency', 2000],
     [METRICS_NAMESPACE, MetricName.ImagesUnmapped, 1],
+    [METRICS_NAMESPACE, MetricName.ImagesProxyUnavailable, 1],
   ])('alarms on %s %s at %d, with a description saying what to check', (namespace, metric, threshold) => {
     const alarm = alarms(defaults.template).find((a) => a.Namespace === namespace && a.MetricName === metric);
     expect(alarm).toMatchObject({ Threshold: threshold, AlarmActions: [expect.anything()] });
@@ -38,7 +40,7 @@ describe('alarms', () => {
 
   it('every alarm, optional ones included, says what to check and notifies the topic when it fires and clears', () => {
     const all = alarms(synth(FULL_OPTIONS).template);
-    expect(all).toHaveLength(12);
+    expect(all).toHaveLength(13);
     for (const alarm of all) {
       expect(String(alarm.AlarmDescription)).toMatch(/[Cc]heck/);
       expect(alarm).toMatchObject({ AlarmActions: [expect.anything()], OKActions: [expect.anything()] });
