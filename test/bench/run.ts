@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 import { ARTIFACT_PATH, BUNDLE_OPTIONS, HANDLER_ENTRY } from '../../infra/bundling.ts';
 import { restEvent } from '../helpers/events.ts';
 import { startLocalSsm } from '../helpers/ssm-server.ts';
+import { blackHolePassed, type HealthBench, healthRows } from './health.ts';
 import { BENCH_MAPPINGS, median, percentile, ROOT, reviewBody, runWorker } from './shared.ts';
 
 const quick = process.argv.includes('--quick');
@@ -37,6 +38,9 @@ const warmQuiet = await runWorker<typeof warm>('./warm.worker.ts', flags, [], {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
 });
+// Proxy health checks on vs off, and a review while the probe is black-holed, against the probe bound.
+log('warm path with proxy health checks on and off; a review with the proxy black-holed');
+const health = await runWorker<HealthBench>('./health.worker.ts', flags);
 
 // ---- 2. Cold start ----
 log('building dist/handler.mjs and the SSM-client floor bundle');
@@ -223,6 +227,7 @@ const rows: string[] = [
       `| warm: ${n}-container pod (${(r.bodyBytes / 1024).toFixed(1)} KB) | ${f(r.handlerUs, 1)} µs | ${f(r.floorUs, 1)} µs | ${f(r.ratio)}× | ${n === '10' ? '≤ 1.5×' : ''} |`,
   ),
   `| warm, telemetry silenced: 10-container pod | ${f((warmQuiet.results['10'] as { handlerUs: number }).handlerUs, 1)} µs | ${f((warmQuiet.results['10'] as { floorUs: number }).floorUs, 1)} µs | ${f((warmQuiet.results['10'] as { ratio: number }).ratio)}× | (diagnostic) |`,
+  ...healthRows(health),
   `| cold start: first review, mappings from SSM | ${f(coldHandlerMs, 0)} ms | ${f(coldFloorMs, 0)} ms | ${f(coldHandlerMs / coldFloorMs)}× | ≤ 1.15× |`,
   `| bundle | ${(bundleBytes / 1024).toFixed(0)} KB | ${(floorBundleBytes / 1024).toFixed(0)} KB (SSM client alone) | | ≤ 700 KB |`,
   ...Object.entries(throughput).map(
@@ -239,6 +244,11 @@ const summary = {
   warmRatio: warm10.ratio,
   warm: warm.results,
   warmWithoutTelemetry: warmQuiet.results,
+  healthCheckOnRatio: health.warm.onRatio,
+  healthCheckOffRatio: health.warm.offRatio,
+  blackHoleReviewMaxMs: health.blackHole.maxMs,
+  blackHolePassed: blackHolePassed(health),
+  health,
   coldRatio: coldHandlerMs / coldFloorMs,
   coldHandlerMs,
   coldFloorMs,

@@ -3,6 +3,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readConfig } from '../../lambda/config.ts';
 import { createHandler, type WebhookHandler } from '../../lambda/create-handler.ts';
+import type { ProxyHealth } from '../../lambda/health/health.ts';
 import { parseMappings } from '../../lambda/mappings/parse.ts';
 import { createMappingsSource } from '../../lambda/mappings/source.ts';
 import { createTelemetry } from '../../lambda/telemetry.ts';
@@ -20,9 +21,15 @@ export const BENCH_MAPPINGS = {
   ignore: ['*.dkr.ecr.*.amazonaws.com'],
 };
 
-/** The Lambda handler with {@link BENCH_MAPPINGS} already loaded and its real telemetry. */
-export async function benchHandler(): Promise<WebhookHandler> {
-  const parsed = parseMappings(BENCH_MAPPINGS);
+/**
+ * The Lambda handler with `document` ({@link BENCH_MAPPINGS} by default) already loaded and its real telemetry;
+ * with `proxies`, the proxy health checks the document asks for.
+ */
+export async function benchHandler(
+  document: unknown = BENCH_MAPPINGS,
+  proxies?: ProxyHealth,
+): Promise<WebhookHandler> {
+  const parsed = parseMappings(document);
   if (!parsed.ok) throw parsed.error;
   const mappings = createMappingsSource({
     load: async () => '',
@@ -36,6 +43,7 @@ export async function benchHandler(): Promise<WebhookHandler> {
     mappings,
     telemetry: createTelemetry(),
     pathToken: async () => undefined,
+    ...(proxies === undefined ? {} : { proxies }),
   });
 }
 
@@ -149,4 +157,21 @@ export function runWorker<T>(
         : resolve(result),
     );
   });
+}
+
+/**
+ * The floor of the warm path: what any webhook must do with `body` — parse it, base64 the patch of `response`
+ * (the handler's own answer), serialize an AdmissionReview. Returns the length written, for a sink.
+ */
+export function payloadFloor(body: string, response: { patch?: string }): () => number {
+  const patchJson = Buffer.from(response.patch ?? '', 'base64').toString('utf8');
+  return () => {
+    const request = JSON.parse(body);
+    const patch = Buffer.from(patchJson, 'utf8').toString('base64');
+    return JSON.stringify({
+      apiVersion: request.apiVersion,
+      kind: 'AdmissionReview',
+      response: { ...response, uid: request.request.uid, patch },
+    }).length;
+  };
 }

@@ -1,7 +1,7 @@
 /** Warm path: the handler per AdmissionReview against JSON.parse + JSON.stringify + base64 of the same payload. */
 import { performance } from 'node:perf_hooks';
 import { lambdaContext, restEvent } from '../helpers/events.ts';
-import { benchHandler, median, reviewBody } from './shared.ts';
+import { benchHandler, median, payloadFloor, reviewBody } from './shared.ts';
 
 const quick = process.argv.includes('--quick');
 const handler = await benchHandler();
@@ -13,17 +13,9 @@ for (const containers of [1, 10, 100]) {
   const body = reviewBody(containers);
   const event = restEvent({ body });
   const answer = JSON.parse((await handler(event, context)).body);
-  const patchJson = Buffer.from(answer.response.patch ?? '', 'base64').toString('utf8');
-  // The floor: what any webhook must do with this payload — parse it, base64 a patch, serialize a response.
+  const floorOnce = payloadFloor(body, answer.response);
   const floor = () => {
-    const request = JSON.parse(body);
-    const patch = Buffer.from(patchJson, 'utf8').toString('base64');
-    const text = JSON.stringify({
-      apiVersion: request.apiVersion,
-      kind: 'AdmissionReview',
-      response: { ...answer.response, uid: request.request.uid, patch },
-    });
-    sink += text.length;
+    sink += floorOnce();
   };
   const perRound = Math.max(20, Math.round((quick ? 2_000 : 8_000) / containers));
   const rounds = quick ? 7 : 21;
