@@ -15,6 +15,7 @@ import { createHandler, type WebhookHandler } from '../create-handler.ts';
 import { createConfiguredMappingsSource } from '../dependencies.ts';
 import { createConfiguredProxyHealth } from '../health/config.ts';
 import { defaultMappingsPath } from '../mappings/file.ts';
+import { toError } from '../result.ts';
 import { createTelemetry, type Telemetry } from '../telemetry.ts';
 import type { WebhookDependencies } from '../webhook.ts';
 import { localContext, toApiGatewayEvent, writeResult } from './adapter.ts';
@@ -86,7 +87,7 @@ async function readPem(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new LocalServerError(`cannot read the ${what} ${path}: ${(error as Error).message}`);
+    throw new LocalServerError(`cannot read the ${what} ${path}: ${toError(error).message}`);
   }
 }
 
@@ -228,9 +229,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   try {
     createSecureContext({ cert: tls.cert, key: tls.key });
   } catch (error) {
-    throw new LocalServerError(
-      `the certificate and key cannot be used together: ${(error as Error).message}`,
-    );
+    throw new LocalServerError(`the certificate and key cannot be used together: ${toError(error).message}`);
   }
 
   const inFlight = new Set<Promise<void>>();
@@ -238,7 +237,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     answer(handler, config.maxBodyBytes, request, response);
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
     const task = serve(request, response).catch((error: unknown) => {
-      telemetry.logger.error('local server failed to answer', { error: error as Error });
+      telemetry.logger.error('local server failed to answer', { error: toError(error) });
       if (!response.headersSent)
         writeResult(response, { statusCode: 500, body: '{"message":"internal error"}' });
       else response.destroy();
