@@ -27,34 +27,18 @@ export function resourcePolicy(
   const sourceIpKey = endpointType === 'PRIVATE' ? 'aws:VpcSourceIp' : 'aws:SourceIp';
   if (cidrs.length === 0 && vpcEndpointIds.length === 0) return undefined;
   const invoke = 'execute-api:/*';
-  const statements = [
+  const statement = (conditions?: Record<string, unknown>) =>
     new iam.PolicyStatement({
+      effect: conditions === undefined ? iam.Effect.ALLOW : iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       actions: ['execute-api:Invoke'],
       resources: [invoke],
-    }),
-  ];
-  if (cidrs.length > 0) {
-    statements.push(
-      new iam.PolicyStatement({
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['execute-api:Invoke'],
-        resources: [invoke],
-        conditions: { NotIpAddress: { [sourceIpKey]: [...cidrs] } },
-      }),
-    );
-  }
+      conditions,
+    });
+  const statements = [statement()];
+  if (cidrs.length > 0) statements.push(statement({ NotIpAddress: { [sourceIpKey]: [...cidrs] } }));
   if (vpcEndpointIds.length > 0) {
-    statements.push(
-      new iam.PolicyStatement({
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['execute-api:Invoke'],
-        resources: [invoke],
-        conditions: { StringNotEquals: { 'aws:SourceVpce': [...vpcEndpointIds] } },
-      }),
-    );
+    statements.push(statement({ StringNotEquals: { 'aws:SourceVpce': [...vpcEndpointIds] } }));
   }
   return new iam.PolicyDocument({ statements });
 }
