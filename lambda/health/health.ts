@@ -74,105 +74,153 @@ interface Entry {
   detail: string | undefined;
 }
 
-/** Creates the per-instance health state; probes nothing until `check`. */
-export function createProxyHealth(options: ProxyHealthOptions): ProxyHealth {
-  const now = options.now ?? Date.now;
-  const upTtlMs = options.upTtlMs ?? HEALTH_DEFAULTS.upTtlMs;
-  const downTtlMs = options.downTtlMs ?? HEALTH_DEFAULTS.downTtlMs;
-  const waitMs = options.waitMs ?? HEALTH_DEFAULTS.waitMs;
-  const lateAfterMs = options.lateAfterMs ?? 1_000;
-  const entries = new Map<string, Entry>();
-  const inFlight = new Map<string, Promise<void>>();
+/** The options with their defaults applied. */
+interface Settings {
+  readonly probe: Probe;
+  readonly now: () => number;
+  readonly upTtlMs: number;
+  readonly downTtlMs: number;
+  readonly waitMs: number;
+  readonly lateAfterMs: number;
+  readonly onChange: ProxyHealthOptions['onChange'];
+}
 
-  const entry = (host: string): Entry => {
-    let found = entries.get(host);
+function settingsOf(options: ProxyHealthOptions): Settings {
+  return {
+    probe: options.probe,
+    now: options.now ?? Date.now,
+    upTtlMs: options.upTtlMs ?? HEALTH_DEFAULTS.upTtlMs,
+    downTtlMs: options.downTtlMs ?? HEALTH_DEFAULTS.downTtlMs,
+    waitMs: options.waitMs ?? HEALTH_DEFAULTS.waitMs,
+    lateAfterMs: options.lateAfterMs ?? 1_000,
+    onChange: options.onChange,
+  };
+}
+
+/** An entry's public view: optional fields absent rather than `undefined`. */
+function statusOf(host: string, found: Entry | undefined): ProxyStatus {
+  if (found === undefined) return { host, state: 'unknown' };
+  return {
+    host,
+    state: found.state,
+    ...(found.checkedAt === undefined ? {} : { checkedAt: found.checkedAt }),
+    ...(found.detail === undefined ? {} : { detail: found.detail }),
+  };
+}
+
+/** A timer that resolves `'timeout'` after `ms`; `clear` stops it. */
+function timeoutAfter(ms: number): { readonly timeout: Promise<'timeout'>; clear(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  return { timeout, clear: () => clearTimeout(timer) };
+}
+
+/** The per-host states and probes in flight of one instance. */
+class HealthState {
+  readonly #entries = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<void>>();
+
+  readonly #settings: Settings;
+
+  constructor(settings: Settings) {
+    this.#settings = settings;
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  async check(hosts: Iterable<string>): Promise<HealthSnapshot> {
+    const wanted = [...new Set(hosts)];
+    const waits: Promise<void>[] = [];
+    for (const host of wanted) {
+      const running = this.#inFlight.get(host);
+      if (running !== undefined) waits.push(running);
+      else if (this.#due(host)) waits.push(this.#attempt(host));
+    }
+    if (waits.length > 0) await Promise.all(waits);
+    return new Map(wanted.map((host) => [host, this.#entries.get(host)?.state ?? 'unknown'] as const));
+  }
+
+  statuses(hosts: Iterable<string>): ProxyStatus[] {
+    const all = new Set([...this.#entries.keys(), ...hosts]);
+    return [...all].sort().map((host) => statusOf(host, this.#entries.get(host)));
+  }
+
+  #entry(host: string): Entry {
+    let found = this.#entries.get(host);
     if (found === undefined) {
       found = { state: 'unknown', checkedAt: undefined, detail: undefined };
-      entries.set(host, found);
+      this.#entries.set(host, found);
     }
     return found;
-  };
+  }
 
-  const record = (host: string, outcome: ProbeOutcome) => {
-    const current = entry(host);
+  #record(host: string, outcome: ProbeOutcome): void {
+    const current = this.#entry(host);
     const previous = current.state;
     current.state = outcome.up ? 'up' : 'down';
-    current.checkedAt = now();
+    current.checkedAt = this.#settings.now();
     current.detail = outcome.detail;
     if (previous === current.state) return;
     try {
-      options.onChange?.(
+      this.#settings.onChange?.(
         { host, state: current.state, checkedAt: current.checkedAt, detail: current.detail },
         previous,
       );
     } catch {
       // Reporting must never break a review.
     }
-  };
+  }
 
-  const due = (host: string): boolean => {
-    const found = entries.get(host);
+  #due(host: string): boolean {
+    const found = this.#entries.get(host);
     if (found?.checkedAt === undefined) return true;
-    return now() - found.checkedAt >= (found.state === 'up' ? upTtlMs : downTtlMs);
-  };
+    const ttlMs = found.state === 'up' ? this.#settings.upTtlMs : this.#settings.downTtlMs;
+    return this.#settings.now() - found.checkedAt >= ttlMs;
+  }
 
-  const attempt = (host: string): Promise<void> => {
+  #attempt(host: string): Promise<void> {
+    const { now, waitMs } = this.#settings;
     const started = now();
     const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), waitMs);
-    });
-    const answer = options
+    const timer = timeoutAfter(waitMs);
+    const answer = this.#settings
       .probe(host, controller.signal)
       .catch((error: unknown): ProbeOutcome => ({ up: false, detail: `probe failed: ${String(error)}` }));
-    const running = Promise.race([answer, timeout])
+    const running = Promise.race([answer, timer.timeout])
       .then((outcome) => {
-        clearTimeout(timer);
+        timer.clear();
         controller.abort();
-        if (outcome !== 'timeout') return record(host, outcome);
-        const elapsed = now() - started;
-        if (elapsed > waitMs + lateAfterMs) {
-          // The timer fired late: the process was frozen or blocked, so this attempt proves nothing.
-          entry(host).detail = `attempt interrupted after ${elapsed} ms (frozen or blocked); state kept`;
-          return;
-        }
-        record(host, { up: false, detail: `timeout: no answer within ${waitMs} ms` });
+        if (outcome !== 'timeout') return this.#record(host, outcome);
+        this.#timedOut(host, now() - started);
       })
-      .finally(() => inFlight.delete(host));
-    inFlight.set(host, running);
+      .finally(() => this.#inFlight.delete(host));
+    this.#inFlight.set(host, running);
     return running;
-  };
+  }
 
-  const statusOf = (host: string): ProxyStatus => {
-    const found = entries.get(host);
-    if (found === undefined) return { host, state: 'unknown' };
-    return {
-      host,
-      state: found.state,
-      ...(found.checkedAt === undefined ? {} : { checkedAt: found.checkedAt }),
-      ...(found.detail === undefined ? {} : { detail: found.detail }),
-    };
-  };
+  #timedOut(host: string, elapsed: number): void {
+    const { waitMs, lateAfterMs } = this.#settings;
+    if (elapsed > waitMs + lateAfterMs) {
+      // The timer fired late: the process was frozen or blocked, so this attempt proves nothing.
+      this.#entry(host).detail = `attempt interrupted after ${elapsed} ms (frozen or blocked); state kept`;
+      return;
+    }
+    this.#record(host, { up: false, detail: `timeout: no answer within ${waitMs} ms` });
+  }
+}
 
+/** Creates the per-instance health state; probes nothing until `check`. */
+export function createProxyHealth(options: ProxyHealthOptions): ProxyHealth {
+  const state = new HealthState(settingsOf(options));
   return {
-    async check(hosts) {
-      const wanted = [...new Set(hosts)];
-      const waits: Promise<void>[] = [];
-      for (const host of wanted) {
-        const running = inFlight.get(host);
-        if (running !== undefined) waits.push(running);
-        else if (due(host)) waits.push(attempt(host));
-      }
-      if (waits.length > 0) await Promise.all(waits);
-      return new Map(wanted.map((host) => [host, entries.get(host)?.state ?? 'unknown'] as const));
-    },
-    statuses(hosts = []) {
-      const all = new Set([...entries.keys(), ...hosts]);
-      return [...all].sort().map(statusOf);
-    },
+    check: (hosts) => state.check(hosts),
+    statuses: (hosts = []) => state.statuses(hosts),
     get inFlight() {
-      return inFlight.size;
+      return state.inFlightCount;
     },
   };
 }

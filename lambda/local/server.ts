@@ -15,6 +15,7 @@ import { createHandler, type WebhookHandler } from '../create-handler.ts';
 import { createConfiguredMappingsSource } from '../dependencies.ts';
 import { createConfiguredProxyHealth } from '../health/config.ts';
 import { defaultMappingsPath } from '../mappings/file.ts';
+import { toError } from '../result.ts';
 import { createTelemetry, type Telemetry } from '../telemetry.ts';
 import type { WebhookDependencies } from '../webhook.ts';
 import { localContext, toApiGatewayEvent, writeResult } from './adapter.ts';
@@ -86,7 +87,7 @@ async function readPem(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new LocalServerError(`cannot read the ${what} ${path}: ${(error as Error).message}`);
+    throw new LocalServerError(`cannot read the ${what} ${path}: ${toError(error).message}`);
   }
 }
 
@@ -203,6 +204,26 @@ function watchMappingsFile(file: string, refresh: () => void): () => void {
   };
 }
 
+/** The certificate and key, checked to work together (a clear error rather than a TLS failure per request). */
+async function usableTlsMaterial(
+  options: LocalServerOptions,
+  name: string,
+): Promise<Awaited<ReturnType<typeof tlsMaterial>>> {
+  const tls = await tlsMaterial(options, name);
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+  } catch (error) {
+    throw new LocalServerError(`the certificate and key cannot be used together: ${toError(error).message}`);
+  }
+  return tls;
+}
+
+/** The URL this machine reaches the server at (a wildcard address shown as `localhost`). */
+function listeningUrl(address: AddressInfo): string {
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `https://${shownHost === '0.0.0.0' || shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`;
+}
+
 /** Starts the server; resolves once it listens. */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const advertised = advertisedHost(options.advertiseHost ?? DEFAULT_ADVERTISE_HOST);
@@ -224,21 +245,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     proxies,
   };
   const handler = createHandler(dependencies);
-  const tls = await tlsMaterial(options, advertised.certificateName);
-  try {
-    createSecureContext({ cert: tls.cert, key: tls.key });
-  } catch (error) {
-    throw new LocalServerError(
-      `the certificate and key cannot be used together: ${(error as Error).message}`,
-    );
-  }
+  const tls = await usableTlsMaterial(options, advertised.certificateName);
 
   const inFlight = new Set<Promise<void>>();
-  const serve = (request: IncomingMessage, response: ServerResponse) =>
-    answer(handler, config.maxBodyBytes, request, response);
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
-    const task = serve(request, response).catch((error: unknown) => {
-      telemetry.logger.error('local server failed to answer', { error: error as Error });
+    const task = answer(handler, config.maxBodyBytes, request, response).catch((error: unknown) => {
+      telemetry.logger.error('local server failed to answer', { error: toError(error) });
       if (!response.headersSent)
         writeResult(response, { statusCode: 500, body: '{"message":"internal error"}' });
       else response.destroy();
@@ -253,9 +265,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const stopWatching = watchMappingsFile(mappingsFile, () => void mappings.refresh());
 
   const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `https://${shownHost === '0.0.0.0' || shownHost === '[::]' ? 'localhost' : shownHost}:${address.port}`,
+    url: listeningUrl(address),
     advertisedUrl: advertised.url(address.port),
     port: address.port,
     caPath: tls.caPath,

@@ -80,83 +80,100 @@ function report<E>(reporter: ((event: E) => void) | undefined, event: E): void {
   }
 }
 
-/** Creates the source; nothing is loaded until the first `current()` or `refresh()`. */
-export function createMappingsSource<T>(options: MappingsSourceOptions<T>): MappingsSource<T> {
-  const now = options.now ?? Date.now;
-  const refreshWaitMs = options.refreshWaitMs ?? LOAD_BOUNDS.mappingsRefreshWaitMs;
-  const retryAfterMs = options.retryAfterMs ?? Math.min(options.ttlMs, LOAD_BOUNDS.mappingsRetryAfterMs);
-  let value: T | undefined;
-  let loadedAt: number | undefined;
-  let lastError: string | undefined;
-  let lastFailureAt: number | undefined;
-  let inFlight: Promise<void> | undefined;
+/** The last good value and the last failure, shared by the source's parts. */
+class SourceState<T> {
+  value: T | undefined;
+  loadedAt: number | undefined;
+  lastError: string | undefined;
+  lastFailureAt: number | undefined;
+  inFlight: Promise<void> | undefined;
 
-  const snapshot = (): MappingsSnapshot<T> => {
-    const ageMs = loadedAt === undefined ? undefined : Math.max(0, now() - loadedAt);
+  readonly #options: MappingsSourceOptions<T>;
+  readonly #now: () => number;
+  readonly #refreshWaitMs: number;
+  readonly #retryAfterMs: number;
+
+  constructor(options: MappingsSourceOptions<T>) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#refreshWaitMs = options.refreshWaitMs ?? LOAD_BOUNDS.mappingsRefreshWaitMs;
+    this.#retryAfterMs = options.retryAfterMs ?? Math.min(options.ttlMs, LOAD_BOUNDS.mappingsRetryAfterMs);
+  }
+
+  snapshot(): MappingsSnapshot<T> {
+    const { value, loadedAt, lastError } = this;
+    const ageMs = loadedAt === undefined ? undefined : Math.max(0, this.#now() - loadedAt);
     return {
       value,
       loadedAt,
       ageMs,
-      stale: ageMs !== undefined && ageMs > options.ttlMs,
+      stale: ageMs !== undefined && ageMs > this.#options.ttlMs,
       lastError,
     };
-  };
+  }
 
-  const fail = (error: Error, kind: LoadFailureKind, started: number) => {
-    lastError = error.message;
-    lastFailureAt = now();
-    report(options.onLoadFailure, {
-      error,
-      kind,
-      servingStale: value !== undefined,
-      durationMs: now() - started,
+  /** Runs an attempt, or joins the one in flight. */
+  attempt(): Promise<void> {
+    this.inFlight ??= this.#run().finally(() => {
+      this.inFlight = undefined;
     });
-  };
+    return this.inFlight;
+  }
+
+  due(): boolean {
+    const now = this.#now;
+    if (this.lastFailureAt !== undefined && now() - this.lastFailureAt < this.#retryAfterMs) return false;
+    return this.loadedAt === undefined || now() - this.loadedAt >= this.#options.ttlMs;
+  }
 
   /** One attempt, bounded and awaited by its caller: it never outlives the invocation that started it. */
-  const run = async (): Promise<void> => {
-    const started = now();
-    const bound = value === undefined ? options.loadTimeoutMs : refreshWaitMs;
-    const text = await attemptWithin(bound, options.load);
+  async #run(): Promise<void> {
+    const started = this.#now();
+    const bound = this.value === undefined ? this.#options.loadTimeoutMs : this.#refreshWaitMs;
+    const text = await attemptWithin(bound, this.#options.load);
     if (!text.ok) {
-      fail(text.error, text.error instanceof AttemptTimeoutError ? 'timeout' : 'fetch', started);
+      this.#fail(text.error, text.error instanceof AttemptTimeoutError ? 'timeout' : 'fetch', started);
       return;
     }
-    const parsed = options.parse(text.value);
+    const parsed = this.#options.parse(text.value);
     if (!parsed.ok) {
-      fail(parsed.error, 'invalid', started);
+      this.#fail(parsed.error, 'invalid', started);
       return;
     }
-    const previous = value;
-    value = parsed.value;
-    loadedAt = now();
-    lastError = undefined;
-    lastFailureAt = undefined;
-    report(options.onLoaded, { value: parsed.value, previous, durationMs: now() - started });
-  };
+    const previous = this.value;
+    this.value = parsed.value;
+    this.loadedAt = this.#now();
+    this.lastError = undefined;
+    this.lastFailureAt = undefined;
+    report(this.#options.onLoaded, { value: parsed.value, previous, durationMs: this.#now() - started });
+  }
 
-  const attempt = (): Promise<void> => {
-    inFlight ??= run().finally(() => {
-      inFlight = undefined;
+  #fail(error: Error, kind: LoadFailureKind, started: number): void {
+    this.lastError = error.message;
+    this.lastFailureAt = this.#now();
+    report(this.#options.onLoadFailure, {
+      error,
+      kind,
+      servingStale: this.value !== undefined,
+      durationMs: this.#now() - started,
     });
-    return inFlight;
-  };
+  }
+}
 
-  const due = (): boolean => {
-    if (lastFailureAt !== undefined && now() - lastFailureAt < retryAfterMs) return false;
-    return loadedAt === undefined || now() - loadedAt >= options.ttlMs;
-  };
-
+/** Creates the source; nothing is loaded until the first `current()` or `refresh()`. */
+export function createMappingsSource<T>(options: MappingsSourceOptions<T>): MappingsSource<T> {
+  const state = new SourceState(options);
+  const snapshot = (): MappingsSnapshot<T> => state.snapshot();
   return {
     async current() {
-      if (inFlight === undefined && due()) await attempt();
+      if (state.inFlight === undefined && state.due()) await state.attempt();
       // A concurrent request (local server) with nothing to serve joins the attempt in flight (itself bounded).
-      else if (value === undefined && inFlight !== undefined) await inFlight;
+      else if (state.value === undefined && state.inFlight !== undefined) await state.inFlight;
       return snapshot();
     },
     peek: snapshot,
     async refresh() {
-      await attempt();
+      await state.attempt();
       return snapshot();
     },
   };
