@@ -92,18 +92,7 @@ export class WebhookFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
     });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'docker-proxy-webhook function: write its logs, read its mappings',
-    });
-    this.logGroup.grantWrite(role);
-    // GetParameter on the one parameter: not grantRead(), which adds DescribeParameters and history.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParameter'],
-        resources: [props.mappingsParameter.parameterArn],
-      }),
-    );
+    const role = createRole(this, this.logGroup, props.mappingsParameter.parameterArn);
     const environment = functionEnvironment(props);
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -149,6 +138,20 @@ export class WebhookFunction extends Construct {
           })
         : this.function;
   }
+}
+
+/** The function's own role: write its logs, read its mappings; nothing else. */
+function createRole(scope: Construct, logGroup: logs.LogGroup, mappingsParameterArn: string): iam.Role {
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: 'docker-proxy-webhook function: write its logs, read its mappings',
+  });
+  logGroup.grantWrite(role);
+  // GetParameter on the one parameter: not grantRead(), which adds DescribeParameters and history.
+  role.addToPolicy(
+    new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [mappingsParameterArn] }),
+  );
+  return role;
 }
 
 /** Checks the props against each other; returns the values with their defaults. */
